@@ -1,0 +1,192 @@
+//! The command line: `bglint check`, `bglint rules`, `bglint explain`.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use codespan_reporting::term::termcolor::{ColorChoice, StandardStream, WriteColor};
+
+use crate::engine::{Engine, Options};
+use crate::report;
+use crate::rules::Registry;
+
+/// Exit codes: 0 no findings, 1 findings, 2 usage or I/O error.
+pub const EXIT_CLEAN: u8 = 0;
+pub const EXIT_FINDINGS: u8 = 1;
+pub const EXIT_ERROR: u8 = 2;
+
+#[derive(Parser, Debug)]
+#[command(name = "bglint", version, about = "Finds mobile background-execution mistakes in Dart, Swift and Kotlin")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Analyse files and directories (default: the current directory).
+    Check(CheckArgs),
+    /// List every rule.
+    Rules {
+        #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+        format: ListFormat,
+    },
+    /// Show a rule's documentation and examples.
+    Explain {
+        /// The rule id, e.g. `ios-background-task-not-ended`.
+        rule: String,
+    },
+}
+
+#[derive(clap::Args, Debug)]
+pub struct CheckArgs {
+    /// Files or directories to analyse.
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Write the report to this file instead of standard output.
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+    /// When to colour text output. `auto` follows the terminal, NO_COLOR and CLICOLOR_FORCE.
+    #[arg(long, value_enum, default_value_t = ColorMode::Auto)]
+    pub color: ColorMode,
+    /// Worker threads (0: one per core).
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+    /// Skip files larger than this many bytes.
+    #[arg(long, default_value_t = crate::source::DEFAULT_MAX_FILE_BYTES)]
+    pub max_file_size: u64,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ListFormat {
+    Table,
+    Json,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ColorMode {
+    Auto,
+    Always,
+    Never,
+}
+
+fn color_choice(mode: ColorMode, is_tty: bool) -> ColorChoice {
+    let env_set = |k: &str| std::env::var_os(k).is_some_and(|v| !v.is_empty() && v != "0");
+    match mode {
+        ColorMode::Always => ColorChoice::Always,
+        ColorMode::Never => ColorChoice::Never,
+        ColorMode::Auto if env_set("NO_COLOR") => ColorChoice::Never,
+        ColorMode::Auto if env_set("CLICOLOR_FORCE") => ColorChoice::Always,
+        ColorMode::Auto if is_tty => ColorChoice::Auto,
+        ColorMode::Auto => ColorChoice::Never,
+    }
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            let _ = writeln!(std::io::stderr(), "error: {e:#}");
+            ExitCode::from(EXIT_ERROR)
+        }
+    }
+}
+
+pub fn run(cli: Cli) -> anyhow::Result<u8> {
+    let registry = Registry::builtin()?;
+    match cli.command {
+        Command::Check(args) => check(registry, args),
+        Command::Rules { format } => {
+            let mut out = std::io::stdout().lock();
+            match format {
+                ListFormat::Json => {
+                    let metas: Vec<_> = registry.rules.iter().map(|r| r.meta()).collect();
+                    writeln!(out, "{}", serde_json::to_string_pretty(&metas)?)?;
+                }
+                ListFormat::Table => {
+                    writeln!(out, "{:<44} {:<12} {:<22} {:<8} SUMMARY", "ID", "PLATFORM", "LANGUAGES", "SEVERITY")?;
+                    for r in &registry.rules {
+                        let m = r.meta();
+                        let langs: Vec<&str> = m.languages.iter().map(|l| l.name()).collect();
+                        writeln!(
+                            out,
+                            "{:<44} {:<12} {:<22} {:<8} {}",
+                            m.id,
+                            m.platform.as_str(),
+                            langs.join(","),
+                            m.severity.as_str(),
+                            m.summary
+                        )?;
+                    }
+                }
+            }
+            Ok(EXIT_CLEAN)
+        }
+        Command::Explain { rule } => match registry.get(&rule) {
+            Some(r) => {
+                write!(std::io::stdout().lock(), "{}", r.meta().render_markdown())?;
+                Ok(EXIT_CLEAN)
+            }
+            None => {
+                let ids: Vec<&str> = registry.rules.iter().map(|r| r.meta().id.as_str()).collect();
+                anyhow::bail!("unknown rule `{rule}`; `bglint rules` lists them ({})", ids.join(", "))
+            }
+        },
+    }
+}
+
+fn check(registry: &'static Registry, args: CheckArgs) -> anyhow::Result<u8> {
+    let engine = Engine::new(registry);
+    let options = Options { threads: args.threads, max_file_bytes: args.max_file_size };
+    let result = engine.check_paths(&args.paths, &options)?;
+    let to_file = args.output.is_some();
+    match args.format {
+        Format::Json => {
+            let json = report::json::render(&result);
+            write_output(args.output.as_deref(), json.as_bytes())?;
+        }
+        Format::Text => {
+            if let Some(path) = &args.output {
+                let mut buf = codespan_reporting::term::termcolor::NoColor::new(Vec::new());
+                report::text::render(&result, &mut buf)?;
+                write_output(Some(path), &buf.into_inner())?;
+            } else {
+                let stdout = std::io::stdout();
+                let choice = color_choice(args.color, stdout.is_terminal() && !to_file);
+                let mut stream = StandardStream::stdout(choice);
+                report::text::render(&result, &mut stream)?;
+                stream.reset()?;
+            }
+        }
+    }
+    Ok(if result.diagnostics.is_empty() { EXIT_CLEAN } else { EXIT_FINDINGS })
+}
+
+/// Writes a report atomically: a temporary file beside the target, then a rename.
+fn write_output(path: Option<&std::path::Path>, bytes: &[u8]) -> anyhow::Result<()> {
+    match path {
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(bytes)?;
+            out.write_all(b"\n")?;
+            Ok(())
+        }
+        Some(path) => {
+            let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+            let tmp = dir.join(format!(".{}.bglint-tmp", path.file_name().and_then(|n| n.to_str()).unwrap_or("report")));
+            std::fs::write(&tmp, bytes).map_err(|e| anyhow::anyhow!("cannot write {}: {e}", tmp.display()))?;
+            std::fs::rename(&tmp, path).map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+            Ok(())
+        }
+    }
+}

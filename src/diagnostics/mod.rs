@@ -1,0 +1,93 @@
+//! What a rule reports, independent of how it is shown: a rule id, a severity, a primary span,
+//! optional secondary labels, a message, a help line and an optional fix.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::source::Span;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+impl std::fmt::Display for Severity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A secondary location, possibly in another file (an Info.plist key, a manifest element).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Label {
+    pub path: PathBuf,
+    pub span: Span,
+    pub message: String,
+}
+
+/// A text edit a fix applies: replace `span` in the finding's file with `replacement`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Edit {
+    pub span: Span,
+    pub replacement: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fix {
+    pub description: String,
+    pub edits: Vec<Edit>,
+}
+
+/// What a rule produces: where and what. The engine stamps it into a [`Diagnostic`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    pub span: Span,
+    pub message: String,
+    pub labels: Vec<Label>,
+    pub fix: Option<Fix>,
+}
+
+impl Finding {
+    pub fn new(span: Span, message: impl Into<String>) -> Self {
+        Finding { span, message: message.into(), labels: Vec::new(), fix: None }
+    }
+
+    pub fn with_label(mut self, label: Label) -> Self {
+        self.labels.push(label);
+        self
+    }
+
+    pub fn with_fix(mut self, fix: Fix) -> Self {
+        self.fix = Some(fix);
+        self
+    }
+}
+
+/// A finding stamped with its rule's identity, severity, help and the file it is in.
+#[derive(Debug, Clone)]
+pub struct Diagnostic {
+    pub rule: &'static str,
+    pub severity: Severity,
+    pub path: PathBuf,
+    /// The file's text, for reporters that show code frames or compute positions.
+    pub text: Arc<str>,
+    pub span: Span,
+    pub message: String,
+    pub help: String,
+    pub docs_url: String,
+    pub labels: Vec<Label>,
+    pub fix: Option<Fix>,
+}

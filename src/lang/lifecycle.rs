@@ -1,0 +1,360 @@
+//! Lifecycle contexts (rules-catalog §1.2): is a node inside code that runs as the app leaves
+//! the foreground (a *background-entry* callback), or inside code the OS runs while the app is
+//! not visible (a *background-work* entry point)?
+//!
+//! Both questions walk a node's ancestors; a closure handed to an observer for some other
+//! event ends the walk, because it runs at that other time.
+
+use super::syntax::{ancestors, as_call, calls_in, function_name, is_closure, is_function_decl, Call};
+use super::{Language, Node, ParsedFile};
+
+/// A lifecycle context a rule can ask about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Context {
+    /// Runs as the app moves to the background: `sceneDidEnterBackground`,
+    /// `AppLifecycleState.paused` branches, `onStop`, …
+    BackgroundEntry,
+    /// Runs while the app is in the background: BGTask handlers, `Worker.doWork`,
+    /// Dart callbacks handed to background plugins, …
+    BackgroundWork,
+}
+
+pub fn is_inside(file: &ParsedFile<'_>, node: Node<'_>, context: Context) -> bool {
+    match context {
+        Context::BackgroundEntry => background_entry(file, node).is_some(),
+        Context::BackgroundWork => background_work(file, node).is_some(),
+    }
+}
+
+const SWIFT_ENTRY_FUNCTIONS: &[&str] = &[
+    "applicationDidEnterBackground",
+    "applicationWillResignActive",
+    "applicationWillTerminate",
+    "sceneDidEnterBackground",
+    "sceneWillResignActive",
+];
+
+const SWIFT_ENTRY_NOTIFICATIONS: &[&str] = &[
+    "didEnterBackgroundNotification",
+    "willResignActiveNotification",
+    "willTerminateNotification",
+    "UIApplicationDidEnterBackground",
+    "UIApplicationWillResignActive",
+    "UIApplicationWillTerminate",
+    "UISceneDidEnterBackground",
+    "didEnterBackgroundNotification",
+];
+
+const DART_PAUSED_STATES: &[&str] = &[
+    "AppLifecycleState.paused",
+    "AppLifecycleState.hidden",
+    "AppLifecycleState.inactive",
+    "AppLifecycleState.detached",
+];
+
+const DART_LISTENER_CALLBACKS: &[&str] = &["onPause", "onHide", "onInactive", "onDetach"];
+
+const KOTLIN_ENTRY_FUNCTIONS: &[&str] = &["onPause", "onStop", "onDestroy"];
+
+/// The innermost node that makes `node` part of a background-entry context, if any.
+pub fn background_entry<'t>(file: &'t ParsedFile<'_>, node: Node<'t>) -> Option<Node<'t>> {
+    match file.lang {
+        Language::Swift => swift_entry(file, node),
+        Language::Dart => dart_entry(file, node),
+        Language::Kotlin => kotlin_entry(file, node),
+    }
+}
+
+fn mentions_any(text: &str, needles: &[&str]) -> bool {
+    needles.iter().any(|n| text.contains(n))
+}
+
+/// The call a closure is handed to, as an argument or a trailing closure.
+fn call_receiving<'t>(file: &'t ParsedFile<'_>, closure: Node<'t>) -> Option<Call<'t>> {
+    ancestors(closure)
+        .take(4)
+        .filter_map(|a| as_call(file, a))
+        .find(|c| c.closures(file.lang).contains(&closure))
+}
+
+fn swift_entry<'t>(file: &'t ParsedFile<'_>, node: Node<'t>) -> Option<Node<'t>> {
+    for anc in ancestors(node) {
+        if is_closure(Language::Swift, anc) {
+            let Some(call) = call_receiving(file, anc) else { continue };
+            let call_text = file.node_text(call.node);
+            let head = &call_text[..call_text.len().min(400)];
+            match call.name {
+                "addObserver" | "sink" | "onReceive" => {
+                    if mentions_any(head, SWIFT_ENTRY_NOTIFICATIONS) {
+                        return Some(anc);
+                    }
+                    // A handler for some other event runs at that other time.
+                    return None;
+                }
+                "onChange" if head.contains("scenePhase") => {
+                    return swift_scene_phase_branch(file, node, anc);
+                }
+                _ => {}
+            }
+        }
+        if is_function_decl(Language::Swift, anc) {
+            let name = function_name(file, anc)?;
+            if SWIFT_ENTRY_FUNCTIONS.contains(&name) || swift_selector_observers(file).contains(&name) {
+                return Some(anc);
+            }
+            // A nested function declared inside an entry callback is called later, if at all.
+            return None;
+        }
+    }
+    None
+}
+
+/// In `.onChange(of: scenePhase) { phase in if phase == .background { … } }`, the branch.
+fn swift_scene_phase_branch<'t>(file: &ParsedFile<'_>, node: Node<'t>, closure: Node<'t>) -> Option<Node<'t>> {
+    for anc in ancestors(node) {
+        if anc == closure {
+            return None;
+        }
+        if matches!(anc.kind(), "if_statement" | "switch_entry") {
+            let head = &file.node_text(anc)[..];
+            let cond_end = head.find('{').unwrap_or(head.len());
+            let cond = &head[..cond_end];
+            if (cond.contains(".background") || cond.contains(".inactive")) && !cond.contains("!=") {
+                return Some(anc);
+            }
+        }
+    }
+    None
+}
+
+/// Names of methods registered with `#selector(name)` for a background-entry notification.
+fn swift_selector_observers<'t>(file: &'t ParsedFile<'_>) -> Vec<&'t str> {
+    if !file.text().contains("#selector") {
+        return Vec::new();
+    }
+    calls_in(file, file.root())
+        .into_iter()
+        .filter(|c| c.name == "addObserver")
+        .filter(|c| c.arg("name").is_some_and(|a| mentions_any(file.node_text(a.value), SWIFT_ENTRY_NOTIFICATIONS)))
+        .filter_map(|c| {
+            let sel = file.node_text(c.arg("selector")?.value);
+            let inner = sel.strip_prefix("#selector(")?.strip_suffix(')')?;
+            let inner = inner.rsplit('.').next()?;
+            Some(inner.split('(').next().unwrap_or(inner).trim())
+        })
+        .collect()
+}
+
+fn dart_entry<'t>(file: &'t ParsedFile<'_>, node: Node<'t>) -> Option<Node<'t>> {
+    let mut child = node;
+    for anc in ancestors(node) {
+        match anc.kind() {
+            "if_statement" => {
+                let cond = anc.child_by_field_name("condition").map(|c| file.node_text(c)).unwrap_or("");
+                let consequence = anc.child_by_field_name("consequence");
+                let in_consequence = consequence.is_some_and(|c| c == child);
+                let in_else = !in_consequence && anc.child_by_field_name("condition") != Some(child);
+                let tests_paused = mentions_any(cond, DART_PAUSED_STATES) && !cond.contains('!');
+                let not_resumed = cond.contains("AppLifecycleState.resumed") && cond.contains("!=") && !cond.contains("&&");
+                let is_resumed = cond.contains("AppLifecycleState.resumed") && !cond.contains('!') && !cond.contains("||");
+                if (in_consequence && (tests_paused || not_resumed)) || (in_else && is_resumed) {
+                    return Some(anc);
+                }
+            }
+            "switch_statement_case" => {
+                let head_end = anc
+                    .named_children(&mut anc.walk())
+                    .find(|c| c.kind().ends_with("_statement") || c.kind() == "block")
+                    .map(|c| c.start_byte())
+                    .unwrap_or(anc.end_byte());
+                let head = &file.text()[anc.start_byte()..head_end];
+                if mentions_any(head, DART_PAUSED_STATES) {
+                    return Some(anc);
+                }
+            }
+            "named_argument" => {
+                let label = anc.named_child(0).map(|l| file.node_text(l)).unwrap_or("");
+                let label = label.trim_end_matches(':').trim();
+                if DART_LISTENER_CALLBACKS.contains(&label) {
+                    let owner = ancestors(anc).find_map(|a| as_call(file, a));
+                    if owner.is_some_and(|c| c.name == "AppLifecycleListener") {
+                        return Some(anc);
+                    }
+                }
+            }
+            _ => {}
+        }
+        if is_function_decl(Language::Dart, anc) {
+            return None;
+        }
+        child = anc;
+    }
+    None
+}
+
+fn kotlin_entry<'t>(file: &'t ParsedFile<'_>, node: Node<'t>) -> Option<Node<'t>> {
+    let func = ancestors(node).find(|a| a.kind() == "function_declaration")?;
+    let name = function_name(file, func)?;
+    let head = &file.node_text(func)[..file.node_text(func).find('{').unwrap_or(0)];
+    let lifecycle_annotation = head.contains("Lifecycle.Event.ON_STOP") || head.contains("Lifecycle.Event.ON_PAUSE");
+    let overrides = head.contains("override");
+    ((overrides && KOTLIN_ENTRY_FUNCTIONS.contains(&name)) || lifecycle_annotation).then_some(func)
+}
+
+// ------------------------------------------------------------------ background work
+
+/// Dart calls whose function argument the OS runs in a background isolate, and which argument
+/// is the callback: `(method, receiver hint, label or positional index)`.
+pub const DART_BACKGROUND_REGISTRATIONS: &[(&str, &str, ArgPos)] = &[
+    ("initialize", "Workmanager", ArgPos::Index(0)),
+    ("registerHeadlessTask", "BackgroundFetch", ArgPos::Index(0)),
+    ("onBackgroundMessage", "FirebaseMessaging", ArgPos::Index(0)),
+    ("oneShot", "AndroidAlarmManager", ArgPos::Index(2)),
+    ("oneShotAt", "AndroidAlarmManager", ArgPos::Index(2)),
+    ("periodic", "AndroidAlarmManager", ArgPos::Index(2)),
+    ("initialize", "", ArgPos::Label("onDidReceiveBackgroundNotificationResponse")),
+    ("AndroidConfiguration", "", ArgPos::Label("onStart")),
+    ("IosConfiguration", "", ArgPos::Label("onForeground")),
+    ("IosConfiguration", "", ArgPos::Label("onBackground")),
+    ("startService", "FlutterForegroundTask", ArgPos::Label("callback")),
+    ("registerInteractivityCallback", "HomeWidget", ArgPos::Index(0)),
+    ("registerBackgroundCallback", "HomeWidget", ArgPos::Index(0)),
+    ("registerLocationUpdate", "BackgroundLocator", ArgPos::Index(0)),
+    ("registerCallback", "FlutterDownloader", ArgPos::Index(0)),
+];
+
+#[derive(Debug, Clone, Copy)]
+pub enum ArgPos {
+    Index(usize),
+    Label(&'static str),
+}
+
+/// A Dart callback handed to a background plugin: the argument node and the registration call.
+pub struct DartBackgroundCallback<'t> {
+    pub registration: Call<'t>,
+    pub argument: Node<'t>,
+}
+
+/// Finds the Dart background-callback argument of `call`, if `call` is a known registration.
+pub fn dart_background_callback<'t>(file: &'t ParsedFile<'_>, call: &Call<'t>) -> Option<DartBackgroundCallback<'t>> {
+    let receiver = call.receiver.map(|r| file.node_text(r)).unwrap_or("");
+    for (method, hint, pos) in DART_BACKGROUND_REGISTRATIONS {
+        if call.name != *method || !receiver.contains(hint) {
+            continue;
+        }
+        let arg = match pos {
+            ArgPos::Index(i) => call.positional(*i),
+            ArgPos::Label(l) => call.arg(l),
+        };
+        if let Some(arg) = arg {
+            return Some(DartBackgroundCallback { registration: call.clone(), argument: arg.value });
+        }
+    }
+    None
+}
+
+const SWIFT_WORK_FUNCTION_MARKERS: &[&str] =
+    &["performFetchWithCompletionHandler", "fetchCompletionHandler", "handleEventsForBackgroundURLSession"];
+const KOTLIN_WORK_FUNCTIONS: &[&str] = &["doWork", "onStartCommand", "onReceive", "onHandleWork", "onStartJob"];
+
+/// The innermost node that makes `node` part of background work, if any.
+pub fn background_work<'t>(file: &'t ParsedFile<'_>, node: Node<'t>) -> Option<Node<'t>> {
+    for anc in ancestors(node) {
+        match file.lang {
+            Language::Swift => {
+                if is_closure(Language::Swift, anc) {
+                    if let Some(call) = call_receiving(file, anc) {
+                        if call.name == "register" && call.arg("forTaskWithIdentifier").is_some() {
+                            return Some(anc);
+                        }
+                    }
+                }
+                if is_function_decl(Language::Swift, anc) {
+                    let head = file.node_text(anc);
+                    let head = &head[..head.find('{').unwrap_or(head.len())];
+                    return mentions_any(head, SWIFT_WORK_FUNCTION_MARKERS).then_some(anc);
+                }
+            }
+            Language::Kotlin => {
+                if anc.kind() == "function_declaration" {
+                    let name = function_name(file, anc)?;
+                    return KOTLIN_WORK_FUNCTIONS.contains(&name).then_some(anc);
+                }
+            }
+            Language::Dart => {
+                if is_closure(Language::Dart, anc) {
+                    if let Some(call) = call_receiving(file, anc) {
+                        if call.name == "executeTask" || dart_background_callback(file, &call).is_some() {
+                            return Some(anc);
+                        }
+                    }
+                }
+                if is_function_decl(Language::Dart, anc) {
+                    let name = function_name(file, anc)?;
+                    let registered = calls_in(file, file.root()).iter().any(|c| {
+                        dart_background_callback(file, c).is_some_and(|cb| file.node_text(cb.argument) == name)
+                    });
+                    return registered.then_some(anc);
+                }
+            }
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lang::syntax::descendants;
+    use crate::source::SourceFile;
+
+    fn context_of(lang: Language, code: &str, marker: &str, ctx: Context) -> bool {
+        let src = SourceFile::new("t", code);
+        let file = ParsedFile::parse(lang, &src).unwrap();
+        let at = code.find(marker).unwrap();
+        let node = descendants(file.root()).filter(|n| n.start_byte() == at).last().unwrap();
+        is_inside(&file, node, ctx)
+    }
+
+    #[test]
+    fn swift_contexts() {
+        let entry = |c: &str| context_of(Language::Swift, c, "probe", Context::BackgroundEntry);
+        assert!(entry("func sceneDidEnterBackground(_ s: UIScene) { probe() }"));
+        assert!(entry("func sceneDidEnterBackground(_ s: UIScene) { DispatchQueue.main.async { probe() } }"));
+        assert!(!entry("func sceneWillEnterForeground(_ s: UIScene) { probe() }"));
+        assert!(entry(
+            "func f() { NotificationCenter.default.addObserver(forName: UIApplication.didEnterBackgroundNotification, object: nil, queue: .main) { _ in probe() } }"
+        ));
+        assert!(!entry(
+            "func sceneDidEnterBackground(_ s: UIScene) { NotificationCenter.default.addObserver(forName: UIApplication.willEnterForegroundNotification, object: nil, queue: .main) { _ in probe() } }"
+        ));
+        assert!(entry(
+            "class A { func start() { NotificationCenter.default.addObserver(self, selector: #selector(onBg), name: UIApplication.didEnterBackgroundNotification, object: nil) }\n @objc func onBg() { probe() } }"
+        ));
+        let work = |c: &str| context_of(Language::Swift, c, "probe", Context::BackgroundWork);
+        assert!(work("BGTaskScheduler.shared.register(forTaskWithIdentifier: \"a\", using: nil) { task in probe() }"));
+    }
+
+    #[test]
+    fn dart_contexts() {
+        let entry = |c: &str| context_of(Language::Dart, c, "probe", Context::BackgroundEntry);
+        assert!(entry("void f(AppLifecycleState s) { if (s == AppLifecycleState.paused) { probe(); } }"));
+        assert!(!entry("void f(AppLifecycleState s) { if (s == AppLifecycleState.resumed) { probe(); } }"));
+        assert!(entry("void f(AppLifecycleState s) { if (s == AppLifecycleState.resumed) { a(); } else { probe(); } }"));
+        assert!(!entry("void f(AppLifecycleState s) { if (s != AppLifecycleState.paused) { probe(); } }"));
+        assert!(entry("void f(AppLifecycleState s) { switch (s) { case AppLifecycleState.paused: probe(); break; default: } }"));
+        assert!(!entry("void f(AppLifecycleState s) { switch (s) { case AppLifecycleState.resumed: probe(); break; default: } }"));
+        assert!(entry("final l = AppLifecycleListener(onPause: () { probe(); });"));
+        assert!(!entry("final l = AppLifecycleListener(onResume: () { probe(); });"));
+    }
+
+    #[test]
+    fn kotlin_contexts() {
+        let entry = |c: &str| context_of(Language::Kotlin, c, "probe", Context::BackgroundEntry);
+        assert!(entry("class A : Activity() { override fun onStop() { probe() } }"));
+        assert!(!entry("class A : Activity() { override fun onStart() { probe() } }"));
+        let work = |c: &str| context_of(Language::Kotlin, c, "probe", Context::BackgroundWork);
+        assert!(work("class W : Worker() { override fun doWork(): Result { probe(); return Result.success() } }"));
+    }
+}

@@ -1,0 +1,121 @@
+//! The three grammars behind one thin interface, plus shared helpers that read calls,
+//! arguments, durations and lifecycle contexts the same way for every rule.
+//!
+//! Only this module talks to the tree-sitter crates directly, so a grammar or API upgrade
+//! (tree-sitter changed its API in each of 0.25, 0.26 and 0.27) touches one place.
+
+pub mod consts;
+pub mod duration;
+pub mod lifecycle;
+pub mod syntax;
+
+use std::cell::RefCell;
+use std::path::Path;
+
+use crate::source::SourceFile;
+
+pub use tree_sitter::{Node, Tree};
+
+/// A language whose source bglint parses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Language {
+    Dart,
+    Swift,
+    Kotlin,
+}
+
+impl Language {
+    pub const ALL: [Language; 3] = [Language::Dart, Language::Swift, Language::Kotlin];
+
+    pub fn from_path(path: &Path) -> Option<Language> {
+        match path.extension()?.to_str()? {
+            "dart" => Some(Language::Dart),
+            "swift" => Some(Language::Swift),
+            "kt" | "kts" => Some(Language::Kotlin),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Language::Dart => "dart",
+            Language::Swift => "swift",
+            Language::Kotlin => "kotlin",
+        }
+    }
+
+    pub fn parse_name(name: &str) -> Option<Language> {
+        Language::ALL.into_iter().find(|l| l.name() == name)
+    }
+
+    pub fn grammar(self) -> tree_sitter::Language {
+        match self {
+            Language::Dart => tree_sitter_dart::LANGUAGE.into(),
+            Language::Swift => tree_sitter_swift::LANGUAGE.into(),
+            Language::Kotlin => tree_sitter_kotlin_ng::LANGUAGE.into(),
+        }
+    }
+
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
+thread_local! {
+    // A parser per thread and language: creating one costs more than parsing a small file.
+    static PARSERS: RefCell<[Option<tree_sitter::Parser>; 3]> = const { RefCell::new([None, None, None]) };
+}
+
+/// Parses `text` with the language's grammar. `old` enables incremental reparsing.
+pub fn parse(lang: Language, text: &str, old: Option<&Tree>) -> Option<Tree> {
+    PARSERS.with(|cell| {
+        let mut parsers = cell.borrow_mut();
+        let slot = &mut parsers[lang.index()];
+        if slot.is_none() {
+            let mut parser = tree_sitter::Parser::new();
+            parser.set_language(&lang.grammar()).ok()?;
+            *slot = Some(parser);
+        }
+        slot.as_mut()?.parse(text, old)
+    })
+}
+
+/// A parsed file: the one tree every rule reads.
+pub struct ParsedFile<'s> {
+    pub lang: Language,
+    pub source: &'s SourceFile,
+    pub tree: Tree,
+    consts: std::sync::OnceLock<consts::ConstTable>,
+}
+
+impl<'s> ParsedFile<'s> {
+    /// Parses `source`; `None` only when tree-sitter gives up entirely (it practically never does).
+    pub fn parse(lang: Language, source: &'s SourceFile) -> Option<ParsedFile<'s>> {
+        let tree = parse(lang, &source.text, None)?;
+        Some(ParsedFile { lang, source, tree, consts: std::sync::OnceLock::new() })
+    }
+
+    pub fn text(&self) -> &'s str {
+        &self.source.text
+    }
+
+    pub fn root(&self) -> Node<'_> {
+        self.tree.root_node()
+    }
+
+    /// The source text of a node.
+    pub fn node_text(&self, node: Node<'_>) -> &'s str {
+        &self.source.text[node.byte_range()]
+    }
+
+    /// True when the grammar could not read part of the file (ERROR or MISSING nodes).
+    pub fn has_syntax_errors(&self) -> bool {
+        self.tree.root_node().has_error()
+    }
+
+    /// Same-file constants (`const`, `static let`, `const val`), collected on first use.
+    pub fn consts(&self) -> &consts::ConstTable {
+        self.consts.get_or_init(|| consts::ConstTable::collect(self))
+    }
+}

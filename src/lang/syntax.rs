@@ -1,0 +1,347 @@
+//! Language-neutral views of the syntax rules care about: calls with their arguments,
+//! enclosing functions and closures, and ancestors.
+//!
+//! Each grammar spells these differently (Swift `call_suffix`, Kotlin `value_arguments`,
+//! Dart `arguments`); rules see one [`Call`] shape instead.
+
+use super::{Language, Node, ParsedFile};
+
+/// One argument of a call: `label: value` (Swift, Dart), `label = value` (Kotlin) or positional.
+#[derive(Debug, Clone, Copy)]
+pub struct Arg<'t> {
+    pub label: Option<&'t str>,
+    /// The argument's expression.
+    pub value: Node<'t>,
+    /// The whole argument, label included.
+    pub node: Node<'t>,
+}
+
+/// A call or constructor invocation, whatever the grammar calls it.
+#[derive(Debug, Clone)]
+pub struct Call<'t> {
+    pub node: Node<'t>,
+    /// The callee expression (`Timer.scheduledTimer`, `Duration`, `PeriodicWorkRequestBuilder<W>`).
+    pub callee: Node<'t>,
+    /// The last name of the callee: `scheduledTimer`, `Duration`, `PeriodicWorkRequestBuilder`.
+    pub name: &'t str,
+    /// The receiver of a member call (`Timer` in `Timer.periodic`), if any.
+    pub receiver: Option<Node<'t>>,
+    /// The parenthesised argument list node, if the call has one.
+    pub arg_list: Option<Node<'t>>,
+    pub args: Vec<Arg<'t>>,
+    /// Trailing closures (Swift, Kotlin).
+    pub trailing_closures: Vec<Node<'t>>,
+}
+
+impl<'t> Call<'t> {
+    pub fn arg(&self, label: &str) -> Option<Arg<'t>> {
+        self.args.iter().copied().find(|a| a.label == Some(label))
+    }
+
+    pub fn positional(&self, index: usize) -> Option<Arg<'t>> {
+        self.args.iter().copied().filter(|a| a.label.is_none()).nth(index)
+    }
+
+    /// Every closure handed to the call, as an argument or trailing.
+    pub fn closures(&self, lang: Language) -> Vec<Node<'t>> {
+        let mut out: Vec<Node<'t>> =
+            self.args.iter().map(|a| a.value).filter(|v| is_closure(lang, *v)).collect();
+        out.extend(self.trailing_closures.iter().copied());
+        out
+    }
+}
+
+/// Reads `node` as a call, or `None` when it is not one.
+pub fn as_call<'t>(file: &'t ParsedFile<'_>, node: Node<'t>) -> Option<Call<'t>> {
+    match file.lang {
+        Language::Swift => swift_call(file, node),
+        Language::Kotlin => kotlin_call(file, node),
+        Language::Dart => dart_call(file, node),
+    }
+}
+
+fn swift_call<'t>(file: &'t ParsedFile<'_>, node: Node<'t>) -> Option<Call<'t>> {
+    if node.kind() != "call_expression" {
+        return None;
+    }
+    let callee = node.named_child(0)?;
+    let suffix = node.named_children(&mut node.walk()).find(|c| c.kind() == "call_suffix")?;
+    let (name, receiver) = swift_callee_name(file, callee)?;
+    let mut args = Vec::new();
+    let mut arg_list = None;
+    let mut trailing = Vec::new();
+    for part in suffix.named_children(&mut suffix.walk()) {
+        match part.kind() {
+            "value_arguments" => {
+                arg_list = Some(part);
+                for arg in part.named_children(&mut part.walk()) {
+                    if arg.kind() != "value_argument" {
+                        continue;
+                    }
+                    let label = arg.child_by_field_name("name").map(|n| file.node_text(n));
+                    if let Some(value) = arg.child_by_field_name("value") {
+                        args.push(Arg { label, value, node: arg });
+                    }
+                }
+            }
+            "lambda_literal" => trailing.push(part),
+            "annotated_lambda" => trailing.extend(part.named_child(0)),
+            _ => {}
+        }
+    }
+    Some(Call { node, callee, name, receiver, arg_list, args, trailing_closures: trailing })
+}
+
+fn swift_callee_name<'t>(
+    file: &'t ParsedFile<'_>,
+    callee: Node<'t>,
+) -> Option<(&'t str, Option<Node<'t>>)> {
+    match callee.kind() {
+        "simple_identifier" => Some((file.node_text(callee), None)),
+        "navigation_expression" => {
+            let suffix = callee.child_by_field_name("suffix")?;
+            let name = suffix.child_by_field_name("suffix").unwrap_or(suffix);
+            Some((file.node_text(name), callee.child_by_field_name("target")))
+        }
+        // `.now()`, `.seconds(5)`: an implicit member.
+        "prefix_expression" => {
+            let target = callee.child_by_field_name("target")?;
+            Some((file.node_text(target), None))
+        }
+        // `Foo<Bar>(…)`
+        "user_type" | "type_identifier" => {
+            let last = last_named_descendant_of_kind(callee, "type_identifier").unwrap_or(callee);
+            Some((file.node_text(last), None))
+        }
+        _ => None,
+    }
+}
+
+fn kotlin_call<'t>(file: &'t ParsedFile<'_>, node: Node<'t>) -> Option<Call<'t>> {
+    if node.kind() != "call_expression" {
+        return None;
+    }
+    let callee = node.named_child(0)?;
+    let mut arg_list = None;
+    let mut trailing = Vec::new();
+    for part in node.named_children(&mut node.walk()).skip(1) {
+        match part.kind() {
+            "value_arguments" => arg_list = Some(part),
+            "annotated_lambda" => trailing.extend(lambda_of(part)),
+            _ => {}
+        }
+    }
+    // `foo(a) { … }` parses as call(call(foo, (a)), { … }): the inner call is the real one and
+    // owns the trailing lambda, so the outer wrapper is not reported as a second call.
+    if arg_list.is_none() && callee.kind() == "call_expression" {
+        return None;
+    }
+    if let Some(parent) = node.parent() {
+        if parent.kind() == "call_expression" && parent.named_child(0) == Some(node) {
+            let owns_args = parent.named_children(&mut parent.walk()).any(|c| c.kind() == "value_arguments");
+            if !owns_args {
+                for part in parent.named_children(&mut parent.walk()) {
+                    if part.kind() == "annotated_lambda" {
+                        trailing.extend(lambda_of(part));
+                    }
+                }
+            }
+        }
+    }
+    let (name, receiver) = match callee.kind() {
+        "identifier" | "simple_identifier" => (file.node_text(callee), None),
+        "navigation_expression" => {
+            let last = callee.named_child(callee.named_child_count().checked_sub(1)?)?;
+            (file.node_text(last), callee.named_child(0))
+        }
+        _ => return None,
+    };
+    let mut args = Vec::new();
+    if let Some(list) = arg_list {
+        for arg in list.named_children(&mut list.walk()) {
+            if arg.kind() != "value_argument" {
+                continue;
+            }
+            // Named: `identifier = expr`; positional: `expr` (optionally `*expr`).
+            let has_eq = (0..arg.child_count()).any(|i| arg.child(i).is_some_and(|c| c.kind() == "="));
+            let named: Vec<Node<'t>> = arg.named_children(&mut arg.walk()).collect();
+            if has_eq && named.len() >= 2 {
+                args.push(Arg { label: Some(file.node_text(named[0])), value: named[named.len() - 1], node: arg });
+            } else if let Some(value) = named.last() {
+                args.push(Arg { label: None, value: *value, node: arg });
+            }
+        }
+    }
+    Some(Call { node, callee, name, receiver, arg_list, args, trailing_closures: trailing })
+}
+
+fn lambda_of(annotated: Node<'_>) -> Option<Node<'_>> {
+    annotated.named_children(&mut annotated.walk()).find(|c| c.kind() == "lambda_literal")
+}
+
+fn dart_call<'t>(file: &'t ParsedFile<'_>, node: Node<'t>) -> Option<Call<'t>> {
+    let (callee, arg_list) = match node.kind() {
+        "call_expression" => (node.child_by_field_name("function")?, node.child_by_field_name("arguments")?),
+        "const_object_expression" | "new_expression" => {
+            (node.child_by_field_name("type")?, node.child_by_field_name("arguments")?)
+        }
+        _ => return None,
+    };
+    let (name, receiver) = match callee.kind() {
+        "identifier" => (file.node_text(callee), None),
+        "member_expression" => {
+            let prop = callee.child_by_field_name("property")?;
+            (file.node_text(prop), callee.child_by_field_name("object"))
+        }
+        "type" => {
+            let id = callee.named_children(&mut callee.walk()).find(|c| c.kind() == "type_identifier")?;
+            // `const Foo.named(…)` keeps the constructor name after the type.
+            match node.child_by_field_name("name") {
+                Some(ctor) => (file.node_text(ctor), Some(id)),
+                None => (file.node_text(id), None),
+            }
+        }
+        _ => return None,
+    };
+    let mut args = Vec::new();
+    for arg in arg_list.named_children(&mut arg_list.walk()) {
+        if arg.kind() == "named_argument" {
+            let label = arg.named_child(0).and_then(|l| l.named_child(0)).map(|n| file.node_text(n));
+            if let Some(value) = arg.named_child(1) {
+                args.push(Arg { label, value, node: arg });
+            }
+        } else if arg.kind() != "comment" {
+            args.push(Arg { label: None, value: arg, node: arg });
+        }
+    }
+    Some(Call { node, callee, name, receiver, arg_list: Some(arg_list), args, trailing_closures: Vec::new() })
+}
+
+/// Node kinds that start a call in each grammar (cheap pre-check before [`as_call`]).
+pub fn is_call_kind(lang: Language, kind: &str) -> bool {
+    match lang {
+        Language::Dart => matches!(kind, "call_expression" | "const_object_expression" | "new_expression"),
+        Language::Swift | Language::Kotlin => kind == "call_expression",
+    }
+}
+
+/// Every call in the subtree under `root`, in source order.
+pub fn calls_in<'t>(file: &'t ParsedFile<'_>, root: Node<'t>) -> Vec<Call<'t>> {
+    let mut out = Vec::new();
+    for node in descendants(root) {
+        if is_call_kind(file.lang, node.kind()) {
+            if let Some(call) = as_call(file, node) {
+                out.push(call);
+            }
+        }
+    }
+    out
+}
+
+/// A closure literal (Swift `{ … }`, Kotlin lambda or anonymous function, Dart function expression).
+pub fn is_closure(lang: Language, node: Node<'_>) -> bool {
+    match lang {
+        Language::Swift => node.kind() == "lambda_literal",
+        Language::Kotlin => matches!(node.kind(), "lambda_literal" | "anonymous_function" | "annotated_lambda"),
+        Language::Dart => node.kind() == "function_expression",
+    }
+}
+
+/// A named function, method, initializer or constructor declaration.
+pub fn is_function_decl(lang: Language, node: Node<'_>) -> bool {
+    match lang {
+        Language::Swift => matches!(node.kind(), "function_declaration" | "init_declaration" | "deinit_declaration"),
+        Language::Kotlin => matches!(
+            node.kind(),
+            "function_declaration" | "secondary_constructor" | "anonymous_initializer" | "getter" | "setter"
+        ),
+        Language::Dart => matches!(node.kind(), "function_declaration" | "method_declaration" | "local_function_declaration"),
+    }
+}
+
+/// The name of a function declaration (`init` for Swift initializers).
+pub fn function_name<'t>(file: &'t ParsedFile<'_>, decl: Node<'t>) -> Option<&'t str> {
+    match (file.lang, decl.kind()) {
+        (Language::Swift, "init_declaration") => Some("init"),
+        (Language::Swift, _) | (Language::Kotlin, _) => decl.child_by_field_name("name").map(|n| file.node_text(n)),
+        (Language::Dart, _) => {
+            let sig = find_descendant(decl, |n| n.kind() == "function_signature" || n.kind() == "getter_signature")?;
+            sig.child_by_field_name("name").map(|n| file.node_text(n))
+        }
+    }
+}
+
+/// The nearest enclosing named function declaration (closures are looked through).
+pub fn enclosing_function<'t>(lang: Language, node: Node<'t>) -> Option<Node<'t>> {
+    ancestors(node).find(|n| is_function_decl(lang, *n))
+}
+
+/// The nearest enclosing function or closure: the body a `return` leaves.
+pub fn enclosing_callable<'t>(lang: Language, node: Node<'t>) -> Option<Node<'t>> {
+    ancestors(node).find(|n| is_function_decl(lang, *n) || is_closure(lang, *n))
+}
+
+/// The nearest enclosing type declaration (class, struct, extension, object).
+pub fn enclosing_type<'t>(lang: Language, node: Node<'t>) -> Option<Node<'t>> {
+    ancestors(node).find(|n| match lang {
+        Language::Swift => matches!(n.kind(), "class_declaration" | "protocol_declaration"),
+        Language::Kotlin => matches!(n.kind(), "class_declaration" | "object_declaration" | "companion_object"),
+        Language::Dart => matches!(n.kind(), "class_declaration" | "mixin_declaration" | "extension_declaration" | "enum_declaration"),
+    })
+}
+
+/// Strict ancestors of `node`, nearest first.
+pub fn ancestors(node: Node<'_>) -> impl Iterator<Item = Node<'_>> {
+    std::iter::successors(node.parent(), |n| n.parent())
+}
+
+/// `node` and everything under it, in document order (iterative: deep files cannot overflow).
+pub fn descendants(root: Node<'_>) -> impl Iterator<Item = Node<'_>> {
+    let mut cursor = root.walk();
+    let mut done = false;
+    std::iter::from_fn(move || {
+        if done {
+            return None;
+        }
+        let node = cursor.node();
+        if cursor.goto_first_child() {
+            return Some(node);
+        }
+        loop {
+            if cursor.node() == root {
+                done = true;
+                return Some(node);
+            }
+            if cursor.goto_next_sibling() {
+                return Some(node);
+            }
+            if !cursor.goto_parent() {
+                done = true;
+                return Some(node);
+            }
+        }
+    })
+}
+
+pub fn find_descendant<'t>(root: Node<'t>, pred: impl Fn(Node<'t>) -> bool) -> Option<Node<'t>> {
+    descendants(root).find(|n| pred(*n))
+}
+
+fn last_named_descendant_of_kind<'t>(root: Node<'t>, kind: &str) -> Option<Node<'t>> {
+    descendants(root).filter(|n| n.kind() == kind).last()
+}
+
+/// True when `inner` lies within `outer` (or is it).
+pub fn contains(outer: Node<'_>, inner: Node<'_>) -> bool {
+    outer.start_byte() <= inner.start_byte() && inner.end_byte() <= outer.end_byte()
+}
+
+/// The text of an expression with all whitespace removed, for comparing `self.id` with `id`-ish forms.
+pub fn compact(text: &str) -> String {
+    text.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+/// Identifiers an expression refers to, without a leading `self.`/`this.`.
+pub fn strip_self(text: &str) -> &str {
+    text.strip_prefix("self.").or_else(|| text.strip_prefix("this.")).unwrap_or(text)
+}

@@ -1,0 +1,10 @@
+//! bglint: finds mobile background-execution mistakes in Dart (Flutter), Swift (iOS) and
+//! Kotlin (Android) before they ship. See ARCHITECTURE.md for the map of the layers.
+
+pub mod cli;
+pub mod diagnostics;
+pub mod engine;
+pub mod lang;
+pub mod report;
+pub mod rules;
+pub mod source;

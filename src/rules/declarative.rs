@@ -1,0 +1,346 @@
+//! Declarative rules: a TOML file per rule under `rules/`, holding tree-sitter queries and the
+//! predicates this domain needs (durations, lifecycle contexts, argument values).
+//!
+//! All of one language's queries are merged into one compiled query, so one pass over a file
+//! serves every declarative rule (ast-grep's combined scan is the model).
+
+use anyhow::{anyhow, bail, Context as _};
+use serde::Deserialize;
+
+use crate::diagnostics::{Finding, Severity};
+use crate::lang::duration::{self, Unit};
+use crate::lang::lifecycle::{self, Context};
+use crate::lang::syntax::{as_call, Call};
+use crate::lang::{Language, Node, ParsedFile};
+
+use super::meta::{Docs, Example, FixAvailability, Platform, RuleMeta};
+
+/// The file format of `rules/**/<id>.toml`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleFile {
+    id: String,
+    platform: Platform,
+    category: String,
+    severity: Severity,
+    summary: String,
+    help: String,
+    #[serde(default = "no_fix")]
+    fix: FixAvailability,
+    also_reported_by: Option<String>,
+    docs: Docs,
+    #[serde(rename = "match")]
+    matches: Vec<MatchSpec>,
+    bad: Vec<Example>,
+    good: Vec<Example>,
+}
+
+fn no_fix() -> FixAvailability {
+    FixAvailability::None
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MatchSpec {
+    language: Language,
+    /// Prefilter: at least one must occur in the file's text.
+    keywords: Vec<String>,
+    /// A second prefilter group: when given, at least one of these must occur too.
+    #[serde(default)]
+    also_keywords: Vec<String>,
+    query: String,
+    /// The capture whose span is reported.
+    report: String,
+    message: String,
+    #[serde(default, rename = "where")]
+    predicates: Vec<PredicateSpec>,
+}
+
+/// One `where` entry as written; exactly one of `duration`, `argument`, `inside`,
+/// `not_inside`, `file_lacks` selects its kind.
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct PredicateSpec {
+    duration: Option<String>,
+    argument: Option<String>,
+    inside: Option<Context>,
+    not_inside: Option<Context>,
+    file_lacks: Option<Vec<String>>,
+    /// For `duration`/`argument` on a call: the labelled argument to read.
+    label: Option<String>,
+    /// For `duration` on a call: the argument index (a Kotlin `TimeUnit` may follow it).
+    arg: Option<usize>,
+    /// What a bare number means.
+    unit: Option<Unit>,
+    below: Option<String>,
+    above: Option<String>,
+    /// For `argument`: the exact source text the argument must have.
+    equals: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+enum ArgSelector {
+    Whole,
+    Label(String),
+    Index(usize),
+}
+
+#[derive(Debug, Clone)]
+enum Predicate {
+    Duration { capture: String, select: ArgSelector, unit: Unit, below: Option<f64>, above: Option<f64> },
+    Argument { capture: String, label: String, equals: String },
+    Inside(Context),
+    NotInside(Context),
+    FileLacks(Vec<String>),
+}
+
+/// One `[[match]]` block, compiled.
+#[derive(Debug, Clone)]
+pub struct MatchBlock {
+    pub language: Language,
+    pub keywords: Vec<String>,
+    pub also_keywords: Vec<String>,
+    pub query: String,
+    report: String,
+    message: String,
+    predicates: Vec<Predicate>,
+}
+
+impl MatchBlock {
+    /// Whether the prefilter lets this block run on a file whose text contains `has(keyword)`.
+    pub fn prefilter(&self, has: impl Fn(&str) -> bool) -> bool {
+        self.keywords.iter().any(|k| has(k)) && (self.also_keywords.is_empty() || self.also_keywords.iter().any(|k| has(k)))
+    }
+}
+
+/// A declarative rule: metadata plus its match blocks.
+#[derive(Debug, Clone)]
+pub struct DeclarativeRule {
+    pub meta: RuleMeta,
+    pub blocks: Vec<MatchBlock>,
+}
+
+/// Parses and validates one rule file. `origin` names it in errors.
+pub fn load(origin: &str, text: &str) -> anyhow::Result<DeclarativeRule> {
+    let file: RuleFile = toml::from_str(text).with_context(|| format!("invalid rule file {origin}"))?;
+    let stem = std::path::Path::new(origin).file_stem().and_then(|s| s.to_str()).unwrap_or("");
+    if !stem.is_empty() && stem != file.id {
+        bail!("{origin}: rule id `{}` does not match the file name `{stem}`", file.id);
+    }
+    let mut blocks = Vec::new();
+    let mut languages = Vec::new();
+    for (i, m) in file.matches.into_iter().enumerate() {
+        let where_ = format!("{origin}: match #{}", i + 1);
+        let query = tree_sitter::Query::new(&m.language.grammar(), &m.query)
+            .map_err(|e| anyhow!("{where_}: query does not compile: {e}"))?;
+        let captures = query.capture_names();
+        let need = |name: &str| -> anyhow::Result<String> {
+            if captures.contains(&name) {
+                Ok(name.to_string())
+            } else {
+                bail!("{where_}: capture `@{name}` is not in the query")
+            }
+        };
+        need(&m.report)?;
+        if m.keywords.is_empty() {
+            bail!("{where_}: `keywords` must name at least one literal the matched code contains");
+        }
+        let mut predicates = Vec::new();
+        for p in m.predicates {
+            predicates.push(compile_predicate(&where_, p, &need, m.language)?);
+        }
+        if !languages.contains(&m.language) {
+            languages.push(m.language);
+        }
+        blocks.push(MatchBlock {
+            language: m.language,
+            keywords: m.keywords,
+            also_keywords: m.also_keywords,
+            query: m.query,
+            report: m.report,
+            message: m.message,
+            predicates,
+        });
+    }
+    if blocks.is_empty() {
+        bail!("{origin}: a rule needs at least one [[match]] block");
+    }
+    let meta = RuleMeta {
+        id: file.id,
+        platform: file.platform,
+        languages,
+        category: file.category,
+        severity: file.severity,
+        summary: file.summary,
+        help: file.help,
+        docs: file.docs,
+        fix: file.fix,
+        also_reported_by: file.also_reported_by,
+        bad: file.bad,
+        good: file.good,
+    };
+    Ok(DeclarativeRule { meta, blocks })
+}
+
+fn compile_predicate(
+    where_: &str,
+    p: PredicateSpec,
+    need: &dyn Fn(&str) -> anyhow::Result<String>,
+    lang: Language,
+) -> anyhow::Result<Predicate> {
+    let kinds = [p.duration.is_some(), p.argument.is_some(), p.inside.is_some(), p.not_inside.is_some(), p.file_lacks.is_some()];
+    if kinds.iter().filter(|k| **k).count() != 1 {
+        bail!("{where_}: each `where` entry needs exactly one of duration, argument, inside, not_inside, file_lacks");
+    }
+    let threshold = |t: &Option<String>| -> anyhow::Result<Option<f64>> {
+        t.as_deref()
+            .map(|s| duration::parse_threshold(s).ok_or_else(|| anyhow!("{where_}: bad duration `{s}` (use 15m, 60s, 500ms, 1h)")))
+            .transpose()
+    };
+    if let Some(capture) = p.duration {
+        let select = match (p.label, p.arg) {
+            (Some(l), None) => ArgSelector::Label(l),
+            (None, Some(i)) => ArgSelector::Index(i),
+            (None, None) => ArgSelector::Whole,
+            (Some(_), Some(_)) => bail!("{where_}: give `label` or `arg`, not both"),
+        };
+        let (below, above) = (threshold(&p.below)?, threshold(&p.above)?);
+        if below.is_none() && above.is_none() {
+            bail!("{where_}: a duration predicate needs `below` or `above`");
+        }
+        let default_unit = match lang {
+            Language::Swift => Unit::Seconds,
+            Language::Dart | Language::Kotlin => Unit::Milliseconds,
+        };
+        return Ok(Predicate::Duration { capture: need(&capture)?, select, unit: p.unit.unwrap_or(default_unit), below, above });
+    }
+    if let Some(capture) = p.argument {
+        let label = p.label.ok_or_else(|| anyhow!("{where_}: `argument` needs `label`"))?;
+        let equals = p.equals.ok_or_else(|| anyhow!("{where_}: `argument` needs `equals`"))?;
+        return Ok(Predicate::Argument { capture: need(&capture)?, label, equals });
+    }
+    if let Some(c) = p.inside {
+        return Ok(Predicate::Inside(c));
+    }
+    if let Some(c) = p.not_inside {
+        return Ok(Predicate::NotInside(c));
+    }
+    Ok(Predicate::FileLacks(p.file_lacks.unwrap_or_default()))
+}
+
+/// The call a capture denotes: the call itself, or the call owning an argument list.
+fn call_of<'t>(file: &'t ParsedFile<'_>, node: Node<'t>) -> Option<Call<'t>> {
+    std::iter::successors(Some(node), |n| n.parent()).take(3).find_map(|n| as_call(file, n))
+}
+
+/// Evaluates a block's predicates on one query match. Returns the finding when all hold.
+pub fn evaluate<'t>(
+    block: &MatchBlock,
+    file: &'t ParsedFile<'_>,
+    capture: &dyn Fn(&str) -> Option<Node<'t>>,
+) -> Option<Finding> {
+    let report = capture(&block.report)?;
+    let mut duration_text = None;
+    for p in &block.predicates {
+        let ok = match p {
+            Predicate::Duration { capture: c, select, unit, below, above } => {
+                let node = capture(c)?;
+                let ms = match select {
+                    ArgSelector::Whole => duration::millis(file, node, *unit),
+                    ArgSelector::Label(l) => {
+                        let call = call_of(file, node)?;
+                        duration::millis(file, call.arg(l)?.value, *unit)
+                    }
+                    ArgSelector::Index(i) => {
+                        let call = call_of(file, node)?;
+                        duration::millis_of_args(file, &call.args, *i, *unit)
+                    }
+                };
+                // Unknown value: stay silent.
+                let ms = ms?;
+                duration_text.get_or_insert_with(|| duration::human(ms));
+                below.is_none_or(|b| ms < b) && above.is_none_or(|a| ms > a)
+            }
+            Predicate::Argument { capture: c, label, equals } => {
+                let call = call_of(file, capture(c)?)?;
+                call.arg(label).is_some_and(|a| file.node_text(a.value) == equals)
+            }
+            Predicate::Inside(ctx) => lifecycle::is_inside(file, report, *ctx),
+            Predicate::NotInside(ctx) => !lifecycle::is_inside(file, report, *ctx),
+            Predicate::FileLacks(words) => !words.iter().any(|w| file.text().contains(w.as_str())),
+        };
+        if !ok {
+            return None;
+        }
+    }
+    let message = render_message(&block.message, duration_text.as_deref(), file, capture);
+    Some(Finding::new(report.byte_range(), message))
+}
+
+/// Fills `{duration}` and `{capture-name}` placeholders.
+fn render_message<'t>(
+    template: &str,
+    duration: Option<&str>,
+    file: &'t ParsedFile<'_>,
+    capture: &dyn Fn(&str) -> Option<Node<'t>>,
+) -> String {
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let Some(close) = rest[open..].find('}') else { break };
+        let name = &rest[open + 1..open + close];
+        let value = match name {
+            "duration" => duration.map(str::to_string),
+            _ => capture(name).map(|n| {
+                let t = file.node_text(n);
+                let one_line = t.lines().next().unwrap_or("");
+                if one_line.chars().count() > 60 {
+                    format!("{}…", one_line.chars().take(60).collect::<String>())
+                } else {
+                    one_line.to_string()
+                }
+            }),
+        };
+        out.push_str(value.as_deref().unwrap_or(&rest[open..=open + close]));
+        rest = &rest[open + close + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// All declarative blocks of one language, merged into one compiled query.
+pub struct CombinedQuery {
+    pub query: tree_sitter::Query,
+    /// For each pattern index: (rule index in the registry, block index in the rule).
+    pub owners: Vec<(usize, usize)>,
+}
+
+impl CombinedQuery {
+    pub fn build(lang: Language, rules: &[(usize, &DeclarativeRule)]) -> anyhow::Result<Option<CombinedQuery>> {
+        let mut source = String::new();
+        let mut ranges = Vec::new(); // (start byte, rule, block)
+        for (rule_index, rule) in rules {
+            for (block_index, block) in rule.blocks.iter().enumerate() {
+                if block.language == lang {
+                    ranges.push((source.len(), *rule_index, block_index));
+                    source.push_str(&block.query);
+                    source.push('\n');
+                }
+            }
+        }
+        if ranges.is_empty() {
+            return Ok(None);
+        }
+        let query = tree_sitter::Query::new(&lang.grammar(), &source)
+            .map_err(|e| anyhow!("merged {} query does not compile: {e}", lang.name()))?;
+        let owners = (0..query.pattern_count())
+            .map(|p| {
+                let start = query.start_byte_for_pattern(p);
+                let i = ranges.partition_point(|(s, _, _)| *s <= start) - 1;
+                (ranges[i].1, ranges[i].2)
+            })
+            .collect();
+        Ok(Some(CombinedQuery { query, owners }))
+    }
+}

@@ -1,0 +1,126 @@
+//! The one metadata shape every rule has, declarative or Rust.
+
+use crate::diagnostics::Severity;
+use crate::lang::Language;
+
+/// Where documentation for a rule lives: `docs/rules/<id>.md`, generated from this metadata.
+pub const DOCS_BASE_URL: &str = "https://github.com/bglint/bglint/blob/main/docs/rules/";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Platform {
+    Ios,
+    Android,
+    /// Both platforms (Flutter code or shared concepts).
+    Both,
+}
+
+impl Platform {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Platform::Ios => "ios",
+            Platform::Android => "android",
+            Platform::Both => "ios+android",
+        }
+    }
+}
+
+/// Whether bglint can fix a finding automatically.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FixAvailability {
+    /// No automatic fix; the help line says what to do.
+    None,
+    /// A fix that preserves behaviour and may be applied without review.
+    Safe,
+}
+
+/// What / Why / Instead, the three questions a rule's docs answer.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Docs {
+    /// What the rule finds.
+    pub what: String,
+    /// The platform fact behind it.
+    pub why: String,
+    /// What to do instead.
+    pub instead: String,
+    /// Links to the platform documentation the fact comes from.
+    pub sources: Vec<String>,
+}
+
+/// A code example: bad ones mark the expected finding with `«` and `»`.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Example {
+    pub lang: Language,
+    pub code: String,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RuleMeta {
+    pub id: String,
+    pub platform: Platform,
+    pub languages: Vec<Language>,
+    pub category: String,
+    pub severity: Severity,
+    pub summary: String,
+    /// A one-line instruction shown under every finding.
+    pub help: String,
+    pub docs: Docs,
+    pub fix: FixAvailability,
+    /// The equivalent check in another tool, so users can de-duplicate (`AndroidLint:ShortAlarm`).
+    pub also_reported_by: Option<String>,
+    pub bad: Vec<Example>,
+    pub good: Vec<Example>,
+}
+
+impl RuleMeta {
+    pub fn docs_url(&self) -> String {
+        format!("{DOCS_BASE_URL}{}.md", self.id)
+    }
+
+    /// The rule's documentation as Markdown: the body of `docs/rules/<id>.md` and of `bglint explain`.
+    pub fn render_markdown(&self) -> String {
+        let mut out = String::new();
+        let langs: Vec<&str> = self.languages.iter().map(|l| l.name()).collect();
+        out.push_str(&format!("# {}\n\n", self.id));
+        out.push_str(&format!("{}\n\n", self.summary));
+        out.push_str(&format!(
+            "- Platform: {}\n- Languages: {}\n- Category: {}\n- Default severity: {}\n- Automatic fix: {}\n",
+            self.platform.as_str(),
+            langs.join(", "),
+            self.category,
+            self.severity,
+            match self.fix {
+                FixAvailability::None => "no",
+                FixAvailability::Safe => "yes (safe)",
+            }
+        ));
+        if let Some(other) = &self.also_reported_by {
+            out.push_str(&format!("- Also reported by: {other}\n"));
+        }
+        out.push_str(&format!("\n## What\n\n{}\n\n## Why\n\n{}\n\n", self.docs.what.trim(), self.docs.why.trim()));
+        out.push_str(&format!("## Instead\n\n{}\n\n", self.docs.instead.trim()));
+        out.push_str("## Sources\n\n");
+        for s in &self.docs.sources {
+            out.push_str(&format!("- <{s}>\n"));
+        }
+        for (title, examples) in [("Bad", &self.bad), ("Good", &self.good)] {
+            for ex in examples.iter() {
+                out.push_str(&format!(
+                    "\n## {title} ({})\n\n```{}\n{}\n```\n",
+                    ex.lang.name(),
+                    ex.lang.name(),
+                    strip_markers(&ex.code).trim_end()
+                ));
+            }
+        }
+        out
+    }
+}
+
+/// Removes the `«…»` span markers from an example.
+pub fn strip_markers(code: &str) -> String {
+    code.replace(['«', '»'], "")
+}

@@ -1,0 +1,150 @@
+//! Source files: loading with guards (size, binary, UTF-8) and byte-offset ↔ line/column maps.
+//!
+//! Everything downstream works in byte offsets; only reporters convert to lines and columns,
+//! through [`LineIndex`], so a multibyte character never shifts a finding.
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Files larger than this are skipped with a note: generated or vendored blobs, not app code.
+pub const DEFAULT_MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
+
+/// A byte range into a file's text.
+pub type Span = Range<usize>;
+
+/// One file's text, shared cheaply between the engine and the reporters.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    pub path: PathBuf,
+    pub text: Arc<str>,
+}
+
+/// Why a file was not analysed. Shown to the user; never a panic.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SkipReason {
+    Unreadable(String),
+    TooLarge { bytes: u64, limit: u64 },
+    Binary,
+    NotUtf8 { valid_up_to: usize },
+}
+
+impl std::fmt::Display for SkipReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SkipReason::Unreadable(e) => write!(f, "could not be read: {e}"),
+            SkipReason::TooLarge { bytes, limit } => {
+                write!(f, "is {bytes} bytes, over the {limit}-byte limit")
+            }
+            SkipReason::Binary => write!(f, "looks binary (contains NUL bytes)"),
+            SkipReason::NotUtf8 { valid_up_to } => {
+                write!(f, "is not valid UTF-8 (first bad byte at offset {valid_up_to})")
+            }
+        }
+    }
+}
+
+impl SourceFile {
+    pub fn new(path: impl Into<PathBuf>, text: impl Into<Arc<str>>) -> Self {
+        SourceFile { path: path.into(), text: text.into() }
+    }
+
+    /// Reads a file, refusing what a linter of source code should not try to parse.
+    pub fn load(path: &Path, max_bytes: u64) -> Result<SourceFile, SkipReason> {
+        let meta = std::fs::metadata(path).map_err(|e| SkipReason::Unreadable(e.to_string()))?;
+        if meta.len() > max_bytes {
+            return Err(SkipReason::TooLarge { bytes: meta.len(), limit: max_bytes });
+        }
+        let bytes = std::fs::read(path).map_err(|e| SkipReason::Unreadable(e.to_string()))?;
+        Self::from_bytes(path, bytes)
+    }
+
+    pub fn from_bytes(path: &Path, bytes: Vec<u8>) -> Result<SourceFile, SkipReason> {
+        // The same heuristic as git and ripgrep: a NUL in the first 8 KiB means binary.
+        if bytes[..bytes.len().min(8192)].contains(&0) {
+            return Err(SkipReason::Binary);
+        }
+        match String::from_utf8(bytes) {
+            // A BOM stays in the text: spans then match the bytes editors see.
+            Ok(text) => Ok(SourceFile::new(path, text)),
+            Err(e) => Err(SkipReason::NotUtf8 { valid_up_to: e.utf8_error().valid_up_to() }),
+        }
+    }
+}
+
+/// 1-based line and column; the column counts Unicode scalar values, as editors do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct LineCol {
+    pub line: usize,
+    pub column: usize,
+}
+
+/// Start offsets of every line, for converting byte offsets to positions.
+#[derive(Debug, Clone)]
+pub struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    pub fn new(text: &str) -> Self {
+        let mut starts = vec![0];
+        starts.extend(memchr_newlines(text));
+        LineIndex { starts }
+    }
+
+    /// The 0-based line holding `offset`.
+    pub fn line_of(&self, offset: usize) -> usize {
+        match self.starts.binary_search(&offset) {
+            Ok(line) => line,
+            Err(next) => next - 1,
+        }
+    }
+
+    pub fn line_start(&self, line: usize) -> usize {
+        self.starts[line]
+    }
+
+    pub fn position(&self, text: &str, offset: usize) -> LineCol {
+        let offset = floor_char_boundary(text, offset.min(text.len()));
+        let line = self.line_of(offset);
+        let column = text[self.starts[line]..offset].chars().count() + 1;
+        LineCol { line: line + 1, column }
+    }
+}
+
+fn memchr_newlines(text: &str) -> impl Iterator<Item = usize> + '_ {
+    text.bytes().enumerate().filter(|&(_, b)| b == b'\n').map(|(i, _)| i + 1)
+}
+
+fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_count_characters_not_bytes() {
+        let text = "// é😀\nlet x = 1\n";
+        let idx = LineIndex::new(text);
+        assert_eq!(idx.position(text, 0), LineCol { line: 1, column: 1 });
+        let x = text.find('x').unwrap();
+        assert_eq!(idx.position(text, x), LineCol { line: 2, column: 5 });
+        let after_emoji = text.find('\n').unwrap();
+        assert_eq!(idx.position(text, after_emoji), LineCol { line: 1, column: 6 });
+    }
+
+    #[test]
+    fn binary_and_invalid_utf8_are_refused() {
+        let p = Path::new("a.dart");
+        assert_eq!(SourceFile::from_bytes(p, b"ab\0cd".to_vec()).unwrap_err(), SkipReason::Binary);
+        assert!(matches!(
+            SourceFile::from_bytes(p, vec![b'a', 0xff, b'b']).unwrap_err(),
+            SkipReason::NotUtf8 { valid_up_to: 1 }
+        ));
+    }
+}

@@ -17,7 +17,11 @@ pub const EXIT_FINDINGS: u8 = 1;
 pub const EXIT_ERROR: u8 = 2;
 
 #[derive(Parser, Debug)]
-#[command(name = "bglint", version, about = "Finds mobile background-execution mistakes in Dart, Swift and Kotlin")]
+#[command(
+    name = "bglint",
+    version,
+    about = "Finds mobile background-execution mistakes in Dart, Swift and Kotlin"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -114,7 +118,11 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
                     writeln!(out, "{}", serde_json::to_string_pretty(&metas)?)?;
                 }
                 ListFormat::Table => {
-                    writeln!(out, "{:<44} {:<12} {:<22} {:<8} SUMMARY", "ID", "PLATFORM", "LANGUAGES", "SEVERITY")?;
+                    writeln!(
+                        out,
+                        "{:<44} {:<12} {:<22} {:<8} SUMMARY",
+                        "ID", "PLATFORM", "LANGUAGES", "SEVERITY"
+                    )?;
                     for r in &registry.rules {
                         let m = r.meta();
                         let langs: Vec<&str> = m.languages.iter().map(|l| l.name()).collect();
@@ -138,8 +146,15 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
                 Ok(EXIT_CLEAN)
             }
             None => {
-                let ids: Vec<&str> = registry.rules.iter().map(|r| r.meta().id.as_str()).collect();
-                anyhow::bail!("unknown rule `{rule}`; `bglint rules` lists them ({})", ids.join(", "))
+                let ids: Vec<&str> = registry
+                    .rules
+                    .iter()
+                    .map(|r| r.meta().id.as_str())
+                    .collect();
+                anyhow::bail!(
+                    "unknown rule `{rule}`; `bglint rules` lists them ({})",
+                    ids.join(", ")
+                )
             }
         },
     }
@@ -147,7 +162,10 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
 
 fn check(registry: &'static Registry, args: CheckArgs) -> anyhow::Result<u8> {
     let engine = Engine::new(registry);
-    let options = Options { threads: args.threads, max_file_bytes: args.max_file_size };
+    let options = Options {
+        threads: args.threads,
+        max_file_bytes: args.max_file_size,
+    };
     let result = engine.check_paths(&args.paths, &options)?;
     let to_file = args.output.is_some();
     match args.format {
@@ -169,7 +187,11 @@ fn check(registry: &'static Registry, args: CheckArgs) -> anyhow::Result<u8> {
             }
         }
     }
-    Ok(if result.diagnostics.is_empty() { EXIT_CLEAN } else { EXIT_FINDINGS })
+    Ok(if result.diagnostics.is_empty() {
+        EXIT_CLEAN
+    } else {
+        EXIT_FINDINGS
+    })
 }
 
 /// Writes a report atomically: a temporary file beside the target, then a rename.
@@ -182,10 +204,20 @@ fn write_output(path: Option<&std::path::Path>, bytes: &[u8]) -> anyhow::Result<
             Ok(())
         }
         Some(path) => {
-            let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
-            let tmp = dir.join(format!(".{}.bglint-tmp", path.file_name().and_then(|n| n.to_str()).unwrap_or("report")));
-            std::fs::write(&tmp, bytes).map_err(|e| anyhow::anyhow!("cannot write {}: {e}", tmp.display()))?;
-            std::fs::rename(&tmp, path).map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+            let dir = path
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(std::path::Path::new("."));
+            let tmp = dir.join(format!(
+                ".{}.bglint-tmp",
+                path.file_name()
+                    .and_then(|n| n.to_str())
+                    .unwrap_or("report")
+            ));
+            std::fs::write(&tmp, bytes)
+                .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", tmp.display()))?;
+            std::fs::rename(&tmp, path)
+                .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
             Ok(())
         }
     }

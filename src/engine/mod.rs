@@ -25,7 +25,10 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Options { threads: 0, max_file_bytes: DEFAULT_MAX_FILE_BYTES }
+        Options {
+            threads: 0,
+            max_file_bytes: DEFAULT_MAX_FILE_BYTES,
+        }
     }
 }
 
@@ -76,7 +79,10 @@ struct Prefilter {
 impl Prefilter {
     fn new(keywords: Vec<String>) -> Prefilter {
         let automaton = AhoCorasick::new(&keywords).expect("keyword automaton");
-        Prefilter { keywords, automaton }
+        Prefilter {
+            keywords,
+            automaton,
+        }
     }
 
     /// Which keywords occur in `text`.
@@ -118,7 +124,12 @@ impl Engine {
                         .blocks
                         .iter()
                         .filter(|b| b.language == lang)
-                        .flat_map(|b| b.keywords.iter().chain(&b.also_keywords).map(String::as_str))
+                        .flat_map(|b| {
+                            b.keywords
+                                .iter()
+                                .chain(&b.also_keywords)
+                                .map(String::as_str)
+                        })
                         .collect(),
                     RuleImpl::Native(n) if n.languages.contains(&lang) => n.keywords.to_vec(),
                     RuleImpl::Native(_) => Vec::new(),
@@ -129,7 +140,10 @@ impl Engine {
                     }
                 }
             }
-            LanguagePlan { prefilter: Prefilter::new(keywords), query: OnceLock::new() }
+            LanguagePlan {
+                prefilter: Prefilter::new(keywords),
+                query: OnceLock::new(),
+            }
         });
         Engine { registry, plans }
     }
@@ -158,7 +172,10 @@ impl Engine {
                 .collect();
             CombinedQuery::build(lang, &rules).map_err(|e| format!("{e:#}"))
         });
-        built.as_ref().map(|q| q.as_ref()).map_err(|e| anyhow::anyhow!("{e}"))
+        built
+            .as_ref()
+            .map(|q| q.as_ref())
+            .map_err(|e| anyhow::anyhow!("{e}"))
     }
 
     /// Analyses one file's text. Rules whose keywords are absent do not run, and when none
@@ -166,7 +183,13 @@ impl Engine {
     pub fn check_source(&self, lang: Language, source: &SourceFile) -> anyhow::Result<FileOutcome> {
         let plan = self.plan(lang);
         let present = plan.prefilter.present(&source.text);
-        let has = |word: &str| plan.prefilter.keywords.iter().position(|k| k == word).is_some_and(|i| present[i]);
+        let has = |word: &str| {
+            plan.prefilter
+                .keywords
+                .iter()
+                .position(|k| k == word)
+                .is_some_and(|i| present[i])
+        };
 
         // Which rules (and which of their blocks) may match this file.
         let mut active_blocks: Vec<Vec<bool>> = Vec::with_capacity(self.registry.rules.len());
@@ -175,8 +198,11 @@ impl Engine {
         for rule in &self.registry.rules {
             match rule {
                 RuleImpl::Declarative(d) => {
-                    let blocks: Vec<bool> =
-                        d.blocks.iter().map(|b| b.language == lang && b.prefilter(has)).collect();
+                    let blocks: Vec<bool> = d
+                        .blocks
+                        .iter()
+                        .map(|b| b.language == lang && b.prefilter(has))
+                        .collect();
                     any_declarative |= blocks.iter().any(|b| *b);
                     active_blocks.push(blocks);
                 }
@@ -194,12 +220,22 @@ impl Engine {
         let Some(file) = ParsedFile::parse(lang, source) else {
             return Ok(FileOutcome::default());
         };
-        let mut outcome = FileOutcome { parsed: true, syntax_errors: file.has_syntax_errors(), diagnostics: Vec::new() };
+        let mut outcome = FileOutcome {
+            parsed: true,
+            syntax_errors: file.has_syntax_errors(),
+            diagnostics: Vec::new(),
+        };
         let mut findings: Vec<(usize, Finding)> = Vec::new();
 
         if any_declarative {
             if let Some(combined) = self.combined_query(lang)? {
-                run_query(combined, &file, &active_blocks, self.registry, &mut findings);
+                run_query(
+                    combined,
+                    &file,
+                    &active_blocks,
+                    self.registry,
+                    &mut findings,
+                );
             }
         }
         if any_native {
@@ -215,9 +251,14 @@ impl Engine {
         }
 
         // Several patterns of one rule can match the same code: report it once.
-        findings.sort_by(|(ra, a), (rb, b)| (a.span.start, a.span.end, *ra).cmp(&(b.span.start, b.span.end, *rb)));
+        findings.sort_by(|(ra, a), (rb, b)| {
+            (a.span.start, a.span.end, *ra).cmp(&(b.span.start, b.span.end, *rb))
+        });
         findings.dedup_by(|(ra, a), (rb, b)| ra == rb && a.span == b.span);
-        outcome.diagnostics = findings.into_iter().map(|(i, f)| self.stamp(i, source, f)).collect();
+        outcome.diagnostics = findings
+            .into_iter()
+            .map(|(i, f)| self.stamp(i, source, f))
+            .collect();
         Ok(outcome)
     }
 
@@ -254,16 +295,21 @@ impl Engine {
                     Err(err) => {
                         let path = err_path(&err).unwrap_or_default();
                         let mut r = results.lock().unwrap();
-                        r.skipped.push((path, SkipReason::Unreadable(err.to_string())));
+                        r.skipped
+                            .push((path, SkipReason::Unreadable(err.to_string())));
                         return ignore::WalkState::Continue;
                     }
                 };
                 let path = entry.path();
                 let explicit = entry.depth() == 0;
-                if !entry.file_type().is_some_and(|t| t.is_file()) || (!explicit && walk::is_generated(path)) {
+                if !entry.file_type().is_some_and(|t| t.is_file())
+                    || (!explicit && walk::is_generated(path))
+                {
                     return ignore::WalkState::Continue;
                 }
-                let Some(lang) = Language::from_path(path) else { return ignore::WalkState::Continue };
+                let Some(lang) = Language::from_path(path) else {
+                    return ignore::WalkState::Continue;
+                };
                 let source = match SourceFile::load(path, options.max_file_bytes) {
                     Ok(s) => s,
                     Err(reason) => {
@@ -295,7 +341,9 @@ impl Engine {
             return Err(e);
         }
         let mut result = results.into_inner().unwrap();
-        result.diagnostics.sort_by(|a, b| (&a.path, a.span.start, a.rule).cmp(&(&b.path, b.span.start, b.rule)));
+        result
+            .diagnostics
+            .sort_by(|a, b| (&a.path, a.span.start, a.rule).cmp(&(&b.path, b.span.start, b.rule)));
         result.skipped.sort_by(|a, b| a.0.cmp(&b.0));
         result.syntax_error_files.sort();
         let s = &mut result.summary;
@@ -320,7 +368,9 @@ fn registry_id(registry: &'static Registry, index: usize) -> &'static str {
 fn err_path(err: &ignore::Error) -> Option<PathBuf> {
     match err {
         ignore::Error::WithPath { path, .. } => Some(path.clone()),
-        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => err_path(err),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            err_path(err)
+        }
         _ => None,
     }
 }
@@ -340,10 +390,15 @@ fn run_query<'t>(
         if !active_blocks[rule_index][block_index] {
             continue;
         }
-        let RuleImpl::Declarative(rule) = &registry.rules[rule_index] else { continue };
+        let RuleImpl::Declarative(rule) = &registry.rules[rule_index] else {
+            continue;
+        };
         let block = &rule.blocks[block_index];
         let capture = |name: &str| -> Option<tree_sitter::Node<'t>> {
-            m.captures.iter().find(|c| names[c.index as usize] == name).map(|c| c.node)
+            m.captures
+                .iter()
+                .find(|c| names[c.index as usize] == name)
+                .map(|c| c.node)
         };
         if let Some(f) = declarative::evaluate(block, file, &capture) {
             findings.push((rule_index, f));
@@ -353,6 +408,7 @@ fn run_query<'t>(
 
 /// Convenience for tests and editors: analyse a text as if it were the file at `path`.
 pub fn check_text(engine: &Engine, path: &Path, text: &str) -> anyhow::Result<FileOutcome> {
-    let lang = Language::from_path(path).ok_or_else(|| anyhow::anyhow!("{}: not a Dart, Swift or Kotlin file", path.display()))?;
+    let lang = Language::from_path(path)
+        .ok_or_else(|| anyhow::anyhow!("{}: not a Dart, Swift or Kotlin file", path.display()))?;
     engine.check_source(lang, &SourceFile::new(path, text))
 }

@@ -51,6 +51,9 @@ struct MatchSpec {
     query: String,
     /// The capture whose span is reported.
     report: String,
+    /// When given, the reported span runs from `report`'s start to this capture's end
+    /// (`Timer.scheduledTimer(…)` without its multi-line trailing closure).
+    report_to: Option<String>,
     message: String,
     #[serde(default, rename = "where")]
     predicates: Vec<PredicateSpec>,
@@ -87,8 +90,18 @@ enum ArgSelector {
 
 #[derive(Debug, Clone)]
 enum Predicate {
-    Duration { capture: String, select: ArgSelector, unit: Unit, below: Option<f64>, above: Option<f64> },
-    Argument { capture: String, label: String, equals: String },
+    Duration {
+        capture: String,
+        select: ArgSelector,
+        unit: Unit,
+        below: Option<f64>,
+        above: Option<f64>,
+    },
+    Argument {
+        capture: String,
+        label: String,
+        equals: String,
+    },
     Inside(Context),
     NotInside(Context),
     FileLacks(Vec<String>),
@@ -102,6 +115,7 @@ pub struct MatchBlock {
     pub also_keywords: Vec<String>,
     pub query: String,
     report: String,
+    report_to: Option<String>,
     message: String,
     predicates: Vec<Predicate>,
 }
@@ -109,7 +123,8 @@ pub struct MatchBlock {
 impl MatchBlock {
     /// Whether the prefilter lets this block run on a file whose text contains `has(keyword)`.
     pub fn prefilter(&self, has: impl Fn(&str) -> bool) -> bool {
-        self.keywords.iter().any(|k| has(k)) && (self.also_keywords.is_empty() || self.also_keywords.iter().any(|k| has(k)))
+        self.keywords.iter().any(|k| has(k))
+            && (self.also_keywords.is_empty() || self.also_keywords.iter().any(|k| has(k)))
     }
 }
 
@@ -122,10 +137,17 @@ pub struct DeclarativeRule {
 
 /// Parses and validates one rule file. `origin` names it in errors.
 pub fn load(origin: &str, text: &str) -> anyhow::Result<DeclarativeRule> {
-    let file: RuleFile = toml::from_str(text).with_context(|| format!("invalid rule file {origin}"))?;
-    let stem = std::path::Path::new(origin).file_stem().and_then(|s| s.to_str()).unwrap_or("");
+    let file: RuleFile =
+        toml::from_str(text).with_context(|| format!("invalid rule file {origin}"))?;
+    let stem = std::path::Path::new(origin)
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("");
     if !stem.is_empty() && stem != file.id {
-        bail!("{origin}: rule id `{}` does not match the file name `{stem}`", file.id);
+        bail!(
+            "{origin}: rule id `{}` does not match the file name `{stem}`",
+            file.id
+        );
     }
     let mut blocks = Vec::new();
     let mut languages = Vec::new();
@@ -142,6 +164,9 @@ pub fn load(origin: &str, text: &str) -> anyhow::Result<DeclarativeRule> {
             }
         };
         need(&m.report)?;
+        if let Some(to) = &m.report_to {
+            need(to)?;
+        }
         if m.keywords.is_empty() {
             bail!("{where_}: `keywords` must name at least one literal the matched code contains");
         }
@@ -158,6 +183,7 @@ pub fn load(origin: &str, text: &str) -> anyhow::Result<DeclarativeRule> {
             also_keywords: m.also_keywords,
             query: m.query,
             report: m.report,
+            report_to: m.report_to,
             message: m.message,
             predicates,
         });
@@ -188,13 +214,23 @@ fn compile_predicate(
     need: &dyn Fn(&str) -> anyhow::Result<String>,
     lang: Language,
 ) -> anyhow::Result<Predicate> {
-    let kinds = [p.duration.is_some(), p.argument.is_some(), p.inside.is_some(), p.not_inside.is_some(), p.file_lacks.is_some()];
+    let kinds = [
+        p.duration.is_some(),
+        p.argument.is_some(),
+        p.inside.is_some(),
+        p.not_inside.is_some(),
+        p.file_lacks.is_some(),
+    ];
     if kinds.iter().filter(|k| **k).count() != 1 {
         bail!("{where_}: each `where` entry needs exactly one of duration, argument, inside, not_inside, file_lacks");
     }
     let threshold = |t: &Option<String>| -> anyhow::Result<Option<f64>> {
         t.as_deref()
-            .map(|s| duration::parse_threshold(s).ok_or_else(|| anyhow!("{where_}: bad duration `{s}` (use 15m, 60s, 500ms, 1h)")))
+            .map(|s| {
+                duration::parse_threshold(s).ok_or_else(|| {
+                    anyhow!("{where_}: bad duration `{s}` (use 15m, 60s, 500ms, 1h)")
+                })
+            })
             .transpose()
     };
     if let Some(capture) = p.duration {
@@ -212,12 +248,26 @@ fn compile_predicate(
             Language::Swift => Unit::Seconds,
             Language::Dart | Language::Kotlin => Unit::Milliseconds,
         };
-        return Ok(Predicate::Duration { capture: need(&capture)?, select, unit: p.unit.unwrap_or(default_unit), below, above });
+        return Ok(Predicate::Duration {
+            capture: need(&capture)?,
+            select,
+            unit: p.unit.unwrap_or(default_unit),
+            below,
+            above,
+        });
     }
     if let Some(capture) = p.argument {
-        let label = p.label.ok_or_else(|| anyhow!("{where_}: `argument` needs `label`"))?;
-        let equals = p.equals.ok_or_else(|| anyhow!("{where_}: `argument` needs `equals`"))?;
-        return Ok(Predicate::Argument { capture: need(&capture)?, label, equals });
+        let label = p
+            .label
+            .ok_or_else(|| anyhow!("{where_}: `argument` needs `label`"))?;
+        let equals = p
+            .equals
+            .ok_or_else(|| anyhow!("{where_}: `argument` needs `equals`"))?;
+        return Ok(Predicate::Argument {
+            capture: need(&capture)?,
+            label,
+            equals,
+        });
     }
     if let Some(c) = p.inside {
         return Ok(Predicate::Inside(c));
@@ -230,7 +280,9 @@ fn compile_predicate(
 
 /// The call a capture denotes: the call itself, or the call owning an argument list.
 fn call_of<'t>(file: &'t ParsedFile<'_>, node: Node<'t>) -> Option<Call<'t>> {
-    std::iter::successors(Some(node), |n| n.parent()).take(3).find_map(|n| as_call(file, n))
+    std::iter::successors(Some(node), |n| n.parent())
+        .take(3)
+        .find_map(|n| as_call(file, n))
 }
 
 /// Evaluates a block's predicates on one query match. Returns the finding when all hold.
@@ -243,7 +295,13 @@ pub fn evaluate<'t>(
     let mut duration_text = None;
     for p in &block.predicates {
         let ok = match p {
-            Predicate::Duration { capture: c, select, unit, below, above } => {
+            Predicate::Duration {
+                capture: c,
+                select,
+                unit,
+                below,
+                above,
+            } => {
                 let node = capture(c)?;
                 let ms = match select {
                     ArgSelector::Whole => duration::millis(file, node, *unit),
@@ -261,9 +319,14 @@ pub fn evaluate<'t>(
                 duration_text.get_or_insert_with(|| duration::human(ms));
                 below.is_none_or(|b| ms < b) && above.is_none_or(|a| ms > a)
             }
-            Predicate::Argument { capture: c, label, equals } => {
+            Predicate::Argument {
+                capture: c,
+                label,
+                equals,
+            } => {
                 let call = call_of(file, capture(c)?)?;
-                call.arg(label).is_some_and(|a| file.node_text(a.value) == equals)
+                call.arg(label)
+                    .is_some_and(|a| file.node_text(a.value) == equals)
             }
             Predicate::Inside(ctx) => lifecycle::is_inside(file, report, *ctx),
             Predicate::NotInside(ctx) => !lifecycle::is_inside(file, report, *ctx),
@@ -274,7 +337,11 @@ pub fn evaluate<'t>(
         }
     }
     let message = render_message(&block.message, duration_text.as_deref(), file, capture);
-    Some(Finding::new(report.byte_range(), message))
+    let mut span = report.byte_range();
+    if let Some(to) = block.report_to.as_deref().and_then(capture) {
+        span.end = span.end.max(to.end_byte());
+    }
+    Some(Finding::new(span, message))
 }
 
 /// Fills `{duration}` and `{capture-name}` placeholders.
@@ -288,7 +355,9 @@ fn render_message<'t>(
     let mut rest = template;
     while let Some(open) = rest.find('{') {
         out.push_str(&rest[..open]);
-        let Some(close) = rest[open..].find('}') else { break };
+        let Some(close) = rest[open..].find('}') else {
+            break;
+        };
         let name = &rest[open + 1..open + close];
         let value = match name {
             "duration" => duration.map(str::to_string),
@@ -317,7 +386,10 @@ pub struct CombinedQuery {
 }
 
 impl CombinedQuery {
-    pub fn build(lang: Language, rules: &[(usize, &DeclarativeRule)]) -> anyhow::Result<Option<CombinedQuery>> {
+    pub fn build(
+        lang: Language,
+        rules: &[(usize, &DeclarativeRule)],
+    ) -> anyhow::Result<Option<CombinedQuery>> {
         let mut source = String::new();
         let mut ranges = Vec::new(); // (start byte, rule, block)
         for (rule_index, rule) in rules {

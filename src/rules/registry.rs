@@ -42,7 +42,10 @@ impl RuleImpl {
 fn native_meta(rule: &'static NativeRule) -> &'static RuleMeta {
     static METAS: OnceLock<Vec<RuleMeta>> = OnceLock::new();
     let metas = METAS.get_or_init(|| NATIVE_RULES.iter().map(|r| r.meta()).collect());
-    let index = NATIVE_RULES.iter().position(|r| std::ptr::eq(*r, rule)).expect("native rule is registered");
+    let index = NATIVE_RULES
+        .iter()
+        .position(|r| std::ptr::eq(*r, rule))
+        .expect("native rule is registered");
     &metas[index]
 }
 

@@ -1,6 +1,7 @@
 //! Runs everything: walks the inputs, prefilters each file by the literals its rules need,
 //! parses it at most once, runs one merged query pass and the Rust rules, and stamps findings.
 
+pub mod stats;
 pub mod walk;
 
 use std::path::{Path, PathBuf};
@@ -25,10 +26,7 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Options {
-            threads: 0,
-            max_file_bytes: DEFAULT_MAX_FILE_BYTES,
-        }
+        Options { threads: 0, max_file_bytes: DEFAULT_MAX_FILE_BYTES }
     }
 }
 
@@ -79,10 +77,7 @@ struct Prefilter {
 impl Prefilter {
     fn new(keywords: Vec<String>) -> Prefilter {
         let automaton = AhoCorasick::new(&keywords).expect("keyword automaton");
-        Prefilter {
-            keywords,
-            automaton,
-        }
+        Prefilter { keywords, automaton }
     }
 
     /// Which keywords occur in `text`.
@@ -124,12 +119,7 @@ impl Engine {
                         .blocks
                         .iter()
                         .filter(|b| b.language == lang)
-                        .flat_map(|b| {
-                            b.keywords
-                                .iter()
-                                .chain(&b.also_keywords)
-                                .map(String::as_str)
-                        })
+                        .flat_map(|b| b.keywords.iter().chain(&b.also_keywords).map(String::as_str))
                         .collect(),
                     RuleImpl::Native(n) if n.languages.contains(&lang) => n.keywords.to_vec(),
                     RuleImpl::Native(_) => Vec::new(),
@@ -140,10 +130,7 @@ impl Engine {
                     }
                 }
             }
-            LanguagePlan {
-                prefilter: Prefilter::new(keywords),
-                query: OnceLock::new(),
-            }
+            LanguagePlan { prefilter: Prefilter::new(keywords), query: OnceLock::new() }
         });
         Engine { registry, plans }
     }
@@ -166,16 +153,13 @@ impl Engine {
                 .iter()
                 .enumerate()
                 .filter_map(|(i, r)| match r {
-                    RuleImpl::Declarative(d) => Some((i, d)),
+                    RuleImpl::Declarative(d) => Some((i, &**d)),
                     RuleImpl::Native(_) => None,
                 })
                 .collect();
             CombinedQuery::build(lang, &rules).map_err(|e| format!("{e:#}"))
         });
-        built
-            .as_ref()
-            .map(|q| q.as_ref())
-            .map_err(|e| anyhow::anyhow!("{e}"))
+        built.as_ref().map(|q| q.as_ref()).map_err(|e| anyhow::anyhow!("{e}"))
     }
 
     /// Analyses one file's text. Rules whose keywords are absent do not run, and when none
@@ -183,13 +167,7 @@ impl Engine {
     pub fn check_source(&self, lang: Language, source: &SourceFile) -> anyhow::Result<FileOutcome> {
         let plan = self.plan(lang);
         let present = plan.prefilter.present(&source.text);
-        let has = |word: &str| {
-            plan.prefilter
-                .keywords
-                .iter()
-                .position(|k| k == word)
-                .is_some_and(|i| present[i])
-        };
+        let has = |word: &str| plan.prefilter.keywords.iter().position(|k| k == word).is_some_and(|i| present[i]);
 
         // Which rules (and which of their blocks) may match this file.
         let mut active_blocks: Vec<Vec<bool>> = Vec::with_capacity(self.registry.rules.len());
@@ -198,11 +176,7 @@ impl Engine {
         for rule in &self.registry.rules {
             match rule {
                 RuleImpl::Declarative(d) => {
-                    let blocks: Vec<bool> = d
-                        .blocks
-                        .iter()
-                        .map(|b| b.language == lang && b.prefilter(has))
-                        .collect();
+                    let blocks: Vec<bool> = d.blocks.iter().map(|b| b.language == lang && b.prefilter(has)).collect();
                     any_declarative |= blocks.iter().any(|b| *b);
                     active_blocks.push(blocks);
                 }
@@ -220,22 +194,13 @@ impl Engine {
         let Some(file) = ParsedFile::parse(lang, source) else {
             return Ok(FileOutcome::default());
         };
-        let mut outcome = FileOutcome {
-            parsed: true,
-            syntax_errors: file.has_syntax_errors(),
-            diagnostics: Vec::new(),
-        };
+        let mut outcome =
+            FileOutcome { parsed: true, syntax_errors: file.has_syntax_errors(), diagnostics: Vec::new() };
         let mut findings: Vec<(usize, Finding)> = Vec::new();
 
         if any_declarative {
             if let Some(combined) = self.combined_query(lang)? {
-                run_query(
-                    combined,
-                    &file,
-                    &active_blocks,
-                    self.registry,
-                    &mut findings,
-                );
+                run_query(combined, &file, &active_blocks, self.registry, &mut findings);
             }
         }
         if any_native {
@@ -251,14 +216,9 @@ impl Engine {
         }
 
         // Several patterns of one rule can match the same code: report it once.
-        findings.sort_by(|(ra, a), (rb, b)| {
-            (a.span.start, a.span.end, *ra).cmp(&(b.span.start, b.span.end, *rb))
-        });
+        findings.sort_by_key(|(r, f)| (f.span.start, f.span.end, *r));
         findings.dedup_by(|(ra, a), (rb, b)| ra == rb && a.span == b.span);
-        outcome.diagnostics = findings
-            .into_iter()
-            .map(|(i, f)| self.stamp(i, source, f))
-            .collect();
+        outcome.diagnostics = findings.into_iter().map(|(i, f)| self.stamp(i, source, f)).collect();
         Ok(outcome)
     }
 
@@ -295,16 +255,13 @@ impl Engine {
                     Err(err) => {
                         let path = err_path(&err).unwrap_or_default();
                         let mut r = results.lock().unwrap();
-                        r.skipped
-                            .push((path, SkipReason::Unreadable(err.to_string())));
+                        r.skipped.push((path, SkipReason::Unreadable(err.to_string())));
                         return ignore::WalkState::Continue;
                     }
                 };
                 let path = entry.path();
                 let explicit = entry.depth() == 0;
-                if !entry.file_type().is_some_and(|t| t.is_file())
-                    || (!explicit && walk::is_generated(path))
-                {
+                if !entry.file_type().is_some_and(|t| t.is_file()) || (!explicit && walk::is_generated(path)) {
                     return ignore::WalkState::Continue;
                 }
                 let Some(lang) = Language::from_path(path) else {
@@ -341,9 +298,7 @@ impl Engine {
             return Err(e);
         }
         let mut result = results.into_inner().unwrap();
-        result
-            .diagnostics
-            .sort_by(|a, b| (&a.path, a.span.start, a.rule).cmp(&(&b.path, b.span.start, b.rule)));
+        result.diagnostics.sort_by(|a, b| (&a.path, a.span.start, a.rule).cmp(&(&b.path, b.span.start, b.rule)));
         result.skipped.sort_by(|a, b| a.0.cmp(&b.0));
         result.syntax_error_files.sort();
         let s = &mut result.summary;
@@ -368,9 +323,7 @@ fn registry_id(registry: &'static Registry, index: usize) -> &'static str {
 fn err_path(err: &ignore::Error) -> Option<PathBuf> {
     match err {
         ignore::Error::WithPath { path, .. } => Some(path.clone()),
-        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
-            err_path(err)
-        }
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => err_path(err),
         _ => None,
     }
 }
@@ -395,10 +348,7 @@ fn run_query<'t>(
         };
         let block = &rule.blocks[block_index];
         let capture = |name: &str| -> Option<tree_sitter::Node<'t>> {
-            m.captures
-                .iter()
-                .find(|c| names[c.index as usize] == name)
-                .map(|c| c.node)
+            m.captures.iter().find(|c| names[c.index as usize] == name).map(|c| c.node)
         };
         if let Some(f) = declarative::evaluate(block, file, &capture) {
             findings.push((rule_index, f));

@@ -21,11 +21,7 @@ impl ConstTable {
         for node in descendants(file.root()) {
             if let Some((name, value)) = binding(file, node) {
                 let loc = (value.start_byte(), value.end_byte(), value.kind_id());
-                table
-                    .values
-                    .entry(file.node_text(name).to_string())
-                    .and_modify(|v| *v = None)
-                    .or_insert(Some(loc));
+                table.values.entry(file.node_text(name).to_string()).and_modify(|v| *v = None).or_insert(Some(loc));
             } else if let Some(name) = mutable_binding(file, node) {
                 // A `var` with the same name makes every binding of that name untrustworthy.
                 table.values.insert(file.node_text(name).to_string(), None);
@@ -49,26 +45,18 @@ fn binding<'t>(file: &ParsedFile<'_>, node: Node<'t>) -> Option<(Node<'t>, Node<
     match file.lang {
         Language::Dart => match node.kind() {
             // `static_final_declaration` only appears under const/final lists.
-            "static_final_declaration" => Some((
-                node.child_by_field_name("name")?,
-                node.child_by_field_name("value")?,
-            )),
+            "static_final_declaration" => Some((node.child_by_field_name("name")?, node.child_by_field_name("value")?)),
             "initialized_variable_declaration" | "initialized_identifier" => {
                 let immutable = (0..node.child_count())
                     .filter_map(|i| node.child(i))
                     .any(|c| matches!(c.kind(), "const" | "final"))
                     || node.parent().is_some_and(|p| {
-                        (0..p.child_count())
-                            .filter_map(|i| p.child(i))
-                            .any(|c| matches!(c.kind(), "const" | "final"))
+                        (0..p.child_count()).filter_map(|i| p.child(i)).any(|c| matches!(c.kind(), "const" | "final"))
                     });
                 if !immutable {
                     return None;
                 }
-                Some((
-                    node.child_by_field_name("name")?,
-                    node.child_by_field_name("value")?,
-                ))
+                Some((node.child_by_field_name("name")?, node.child_by_field_name("value")?))
             }
             _ => None,
         },
@@ -78,10 +66,7 @@ fn binding<'t>(file: &ParsedFile<'_>, node: Node<'t>) -> Option<(Node<'t>, Node<
             }
             let pattern = node
                 .child_by_field_name("value_binding_pattern")
-                .or_else(|| {
-                    node.named_children(&mut node.walk())
-                        .find(|c| c.kind() == "value_binding_pattern")
-                })?;
+                .or_else(|| node.named_children(&mut node.walk()).find(|c| c.kind() == "value_binding_pattern"))?;
             let mutability = pattern.child_by_field_name("mutability")?;
             if file.node_text(mutability) != "let" {
                 return None;
@@ -94,15 +79,11 @@ fn binding<'t>(file: &ParsedFile<'_>, node: Node<'t>) -> Option<(Node<'t>, Node<
             if node.kind() != "property_declaration" {
                 return None;
             }
-            let is_val = (0..node.child_count())
-                .filter_map(|i| node.child(i))
-                .any(|c| c.kind() == "val");
+            let is_val = (0..node.child_count()).filter_map(|i| node.child(i)).any(|c| c.kind() == "val");
             if !is_val {
                 return None;
             }
-            let decl = node
-                .named_children(&mut node.walk())
-                .find(|c| c.kind() == "variable_declaration")?;
+            let decl = node.named_children(&mut node.walk()).find(|c| c.kind() == "variable_declaration")?;
             let ident = decl.named_child(0)?;
             // The initializer follows `=`; a delegate (`by lazy`) or getter is not a constant.
             let mut saw_eq = false;
@@ -121,17 +102,13 @@ fn binding<'t>(file: &ParsedFile<'_>, node: Node<'t>) -> Option<(Node<'t>, Node<
 
 fn mutable_binding<'t>(file: &ParsedFile<'_>, node: Node<'t>) -> Option<Node<'t>> {
     match file.lang {
-        Language::Dart if node.kind() == "initialized_variable_declaration" => {
-            node.child_by_field_name("name")
-        }
+        Language::Dart if node.kind() == "initialized_variable_declaration" => node.child_by_field_name("name"),
         Language::Swift if node.kind() == "property_declaration" => {
             let name = node.child_by_field_name("name")?;
             Some(name.child_by_field_name("bound_identifier").unwrap_or(name))
         }
         Language::Kotlin if node.kind() == "property_declaration" => {
-            let decl = node
-                .named_children(&mut node.walk())
-                .find(|c| c.kind() == "variable_declaration")?;
+            let decl = node.named_children(&mut node.walk()).find(|c| c.kind() == "variable_declaration")?;
             decl.named_child(0)
         }
         _ => None,

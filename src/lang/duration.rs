@@ -79,32 +79,45 @@ pub fn millis(file: &ParsedFile<'_>, node: Node<'_>, unit: Unit) -> Option<f64> 
     ms.is_finite().then_some(ms)
 }
 
-/// Evaluates the duration given by the argument at `index` of an argument list, including the
-/// Kotlin/Java pair form `(15, TimeUnit.MINUTES)` where the unit is the next argument.
+/// Evaluates the duration given by the argument at `index` of an argument list.
+///
+/// With `unit_follows`, the API takes `(amount, TimeUnit)` or a duration object (WorkManager's
+/// `PeriodicWorkRequestBuilder`): a plain number then needs the next argument to resolve to a
+/// `TimeUnit`, or the value is unknown. Without it, a plain number is read in `unit`.
 pub fn millis_of_args(
     file: &ParsedFile<'_>,
     args: &[Arg<'_>],
     index: usize,
     unit: Unit,
+    unit_follows: bool,
 ) -> Option<f64> {
     let value = args.get(index)?;
-    if let Some(next) = args.get(index + 1) {
-        if let Some(u) = time_unit_constant(file, next.value) {
-            return match eval(file, value.value, 0)? {
-                Quantity::Number(n) => Some(n * u.millis()),
-                Quantity::Millis(_) => None,
-            };
+    let q = eval(file, value.value, 0)?;
+    match q {
+        Quantity::Millis(ms) => Some(ms),
+        Quantity::Number(n) if unit_follows => {
+            let u = time_unit_constant(file, args.get(index + 1)?.value, 0)?;
+            Some(n * u.millis())
         }
+        Quantity::Number(n) => Some(n * unit.millis()),
     }
-    millis(file, value.value, unit)
 }
 
-fn time_unit_constant(file: &ParsedFile<'_>, node: Node<'_>) -> Option<Unit> {
+/// `TimeUnit.MINUTES`, a statically imported `MINUTES`, or a same-file constant bound to one.
+fn time_unit_constant(file: &ParsedFile<'_>, node: Node<'_>, depth: u8) -> Option<Unit> {
+    if depth > MAX_DEPTH {
+        return None;
+    }
     let text = file.node_text(node);
-    let name = text
-        .strip_prefix("TimeUnit.")
-        .or_else(|| text.strip_prefix("java.util.concurrent.TimeUnit."))?;
-    Unit::from_time_unit(name)
+    let name = text.rsplit('.').next()?;
+    let qualifier = text.strip_suffix(name)?.trim_end_matches('.');
+    if qualifier.is_empty() || qualifier == "TimeUnit" || qualifier.ends_with(".TimeUnit") {
+        if let Some(unit) = Unit::from_time_unit(name) {
+            return Some(unit);
+        }
+    }
+    let bound = file.consts().lookup(file, name)?;
+    time_unit_constant(file, bound, depth + 1)
 }
 
 /// Renders milliseconds the way a person writes an interval: "30 s", "5 min", "1 h 30 min".
@@ -119,11 +132,7 @@ pub fn human(ms: f64) -> String {
     let mins = (secs / 60.0).floor();
     let rest = secs - mins * 60.0;
     if mins < 60.0 {
-        return if rest >= 0.5 {
-            format!("{mins} min {} s", trim(rest))
-        } else {
-            format!("{mins} min")
-        };
+        return if rest >= 0.5 { format!("{mins} min {} s", trim(rest)) } else { format!("{mins} min") };
     }
     let hours = (mins / 60.0).floor();
     let rem_min = mins - hours * 60.0;
@@ -171,10 +180,7 @@ fn eval(file: &ParsedFile<'_>, node: Node<'_>, depth: u8) -> Option<Quantity> {
 fn number_literal(text: &str) -> Option<f64> {
     let cleaned: String = text.chars().filter(|c| *c != '_').collect();
     let cleaned = cleaned.trim_end_matches(['L', 'l', 'f', 'F', 'u', 'U']);
-    if let Some(hex) = cleaned
-        .strip_prefix("0x")
-        .or_else(|| cleaned.strip_prefix("0X"))
-    {
+    if let Some(hex) = cleaned.strip_prefix("0x").or_else(|| cleaned.strip_prefix("0X")) {
         return i64::from_str_radix(hex, 16).ok().map(|v| v as f64);
     }
     cleaned.parse::<f64>().ok()
@@ -205,8 +211,7 @@ fn eval_binary(file: &ParsedFile<'_>, node: Node<'_>, depth: u8, unit: Unit) -> 
     for i in 0..node.child_count() {
         let child = node.child(i)?;
         let text = file.node_text(child);
-        let is_operator =
-            matches!(text, "*" | "/" | "+" | "-" | "~/") || child.kind().ends_with("_operator");
+        let is_operator = matches!(text, "*" | "/" | "+" | "-" | "~/") || child.kind().ends_with("_operator");
         if is_operator && acc.is_some() && op.is_none() {
             op = Some(text.to_string());
             continue;
@@ -232,16 +237,10 @@ fn eval_dart(file: &ParsedFile<'_>, node: Node<'_>, depth: u8) -> Option<Quantit
             number_literal(file.node_text(node)).map(Quantity::Number)
         }
         "parenthesized_expression" => eval(file, node.named_child(0)?, depth + 1),
-        "multiplicative_expression" | "additive_expression" => {
-            eval_binary(file, node, depth, Unit::Milliseconds)
-        }
+        "multiplicative_expression" | "additive_expression" => eval_binary(file, node, depth, Unit::Milliseconds),
         "unary_expression" => {
             let text = file.node_text(node);
-            let inner = eval(
-                file,
-                node.named_child(node.named_child_count().checked_sub(1)?)?,
-                depth + 1,
-            )?;
+            let inner = eval(file, node.named_child(node.named_child_count().checked_sub(1)?)?, depth + 1)?;
             if text.starts_with('-') {
                 return Some(match inner {
                     Quantity::Number(n) => Quantity::Number(-n),
@@ -289,12 +288,8 @@ fn eval_dart(file: &ParsedFile<'_>, node: Node<'_>, depth: u8) -> Option<Quantit
 /// a type name (capitalised, no call), e.g. `Reminder.nudgeInterval`, `Config.SYNC_MINUTES`.
 fn resolve_qualified_const(file: &ParsedFile<'_>, text: &str, depth: u8) -> Option<Quantity> {
     let (owner, member) = text.rsplit_once('.')?;
-    let owner_ok = owner
-        .split('.')
-        .all(|seg| seg.chars().next().is_some_and(|c| c.is_ascii_uppercase()))
-        && owner
-            .chars()
-            .all(|c| c.is_alphanumeric() || c == '_' || c == '.');
+    let owner_ok = owner.split('.').all(|seg| seg.chars().next().is_some_and(|c| c.is_ascii_uppercase()))
+        && owner.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '.');
     if !owner_ok || !member.chars().all(|c| c.is_alphanumeric() || c == '_') {
         return None;
     }
@@ -313,12 +308,8 @@ fn eval_swift(file: &ParsedFile<'_>, node: Node<'_>, depth: u8) -> Option<Quanti
         "integer_literal" | "real_literal" | "hex_literal" => {
             number_literal(file.node_text(node)).map(Quantity::Number)
         }
-        "tuple_expression" if node.named_child_count() == 1 => {
-            eval(file, node.named_child(0)?, depth + 1)
-        }
-        "multiplicative_expression" | "additive_expression" => {
-            eval_binary(file, node, depth, Unit::Seconds)
-        }
+        "tuple_expression" if node.named_child_count() == 1 => eval(file, node.named_child(0)?, depth + 1),
+        "multiplicative_expression" | "additive_expression" => eval_binary(file, node, depth, Unit::Seconds),
         "prefix_expression" => {
             // `.now`, `-5`
             let text = file.node_text(node);
@@ -337,15 +328,10 @@ fn eval_swift(file: &ParsedFile<'_>, node: Node<'_>, depth: u8) -> Option<Quanti
         },
         "call_expression" => {
             // The grammar reads `.now() + .seconds(30)` as `(.now() + .seconds)(30)`: re-associate.
-            if let Some(callee) = node
-                .named_child(0)
-                .filter(|c| c.kind() == "additive_expression")
-            {
+            if let Some(callee) = node.named_child(0).filter(|c| c.kind() == "additive_expression") {
                 let lhs = eval(file, callee.child_by_field_name("lhs")?, depth + 1)?;
                 let rhs = callee.child_by_field_name("rhs")?;
-                let unit_name = rhs
-                    .child_by_field_name("target")
-                    .map(|t| file.node_text(t))?;
+                let unit_name = rhs.child_by_field_name("target").map(|t| file.node_text(t))?;
                 let suffix = node.named_child(1)?;
                 let arg = super::syntax::find_descendant(suffix, |n| n.kind() == "value_argument")?;
                 let n = match eval(file, arg.child_by_field_name("value")?, depth + 1)? {
@@ -353,33 +339,20 @@ fn eval_swift(file: &ParsedFile<'_>, node: Node<'_>, depth: u8) -> Option<Quanti
                     Quantity::Millis(_) => return None,
                 };
                 let op = file.node_text(callee.child_by_field_name("op")?);
-                return combine(
-                    op,
-                    lhs,
-                    Quantity::Millis(n * swift_unit_factor(unit_name)?),
-                    Unit::Seconds,
-                );
+                return combine(op, lhs, Quantity::Millis(n * swift_unit_factor(unit_name)?), Unit::Seconds);
             }
             let call = as_call(file, node)?;
             let receiver = call.receiver.map(|r| file.node_text(r));
-            let single = || {
-                call.args
-                    .first()
-                    .and_then(|a| eval(file, a.value, depth + 1))
-            };
+            let single = || call.args.first().and_then(|a| eval(file, a.value, depth + 1));
             match (receiver, call.name) {
                 // Time origins: an offset added to "now" is the interval.
-                (None | Some("DispatchTime" | "DispatchWallTime"), "now")
-                    if call.args.is_empty() =>
-                {
+                (None | Some("DispatchTime" | "DispatchWallTime"), "now") if call.args.is_empty() => {
                     Some(Quantity::Millis(0.0))
                 }
                 (None, "Date") if call.args.is_empty() => Some(Quantity::Millis(0.0)),
                 (None, "Date") => {
                     let arg = call.arg("timeIntervalSinceNow")?;
-                    Some(Quantity::Millis(
-                        eval(file, arg.value, depth + 1)?.to_millis(Unit::Seconds),
-                    ))
+                    Some(Quantity::Millis(eval(file, arg.value, depth + 1)?.to_millis(Unit::Seconds)))
                 }
                 (Some(_), "addingTimeInterval") => {
                     let base = eval(file, call.receiver?, depth + 1)?;
@@ -498,11 +471,7 @@ fn eval_kotlin(file: &ParsedFile<'_>, node: Node<'_>, depth: u8) -> Option<Quant
         "call_expression" => {
             let call = as_call(file, node)?;
             let receiver_text = call.receiver.map(|r| file.node_text(r));
-            let first = || {
-                call.args
-                    .first()
-                    .and_then(|a| eval(file, a.value, depth + 1))
-            };
+            let first = || call.args.first().and_then(|a| eval(file, a.value, depth + 1));
             let as_millis = |q: Quantity, f: f64| match q {
                 Quantity::Number(n) => Some(Quantity::Millis(n * f)),
                 Quantity::Millis(_) => None,
@@ -521,7 +490,7 @@ fn eval_kotlin(file: &ParsedFile<'_>, node: Node<'_>, depth: u8) -> Option<Quant
                     as_millis(first()?, f)
                 }
                 (Some(r), "toMillis") if r.starts_with("TimeUnit.") => {
-                    let unit = time_unit_constant(file, call.receiver?)?;
+                    let unit = time_unit_constant(file, call.receiver?, depth + 1)?;
                     match first()? {
                         Quantity::Number(n) => Some(Quantity::Number(n * unit.millis())),
                         Quantity::Millis(_) => None,
@@ -529,9 +498,7 @@ fn eval_kotlin(file: &ParsedFile<'_>, node: Node<'_>, depth: u8) -> Option<Quant
                 }
                 (Some(_), "toMillis" | "toJavaDuration") if call.args.is_empty() => {
                     match eval(file, call.receiver?, depth + 1)? {
-                        Quantity::Millis(ms) if call.name == "toMillis" => {
-                            Some(Quantity::Number(ms))
-                        }
+                        Quantity::Millis(ms) if call.name == "toMillis" => Some(Quantity::Number(ms)),
                         q => Some(q),
                     }
                 }
@@ -560,11 +527,8 @@ mod tests {
         let src = SourceFile::new("t", code);
         let file = ParsedFile::parse(lang, &src).unwrap();
         let value = file.consts().lookup(&file, "probe");
-        let value = value.or_else(|| {
-            descendants(file.root())
-                .find(|n| file.node_text(*n) == "probe")
-                .and_then(|n| n.parent())
-        })?;
+        let value = value
+            .or_else(|| descendants(file.root()).find(|n| file.node_text(*n) == "probe").and_then(|n| n.parent()))?;
         millis(&file, value, unit)
     }
 
@@ -572,32 +536,14 @@ mod tests {
     fn dart_forms() {
         let d = |c: &str| eval_probe(Language::Dart, c, Unit::Milliseconds);
         assert_eq!(d("const probe = Duration(minutes: 15);"), Some(900_000.0));
-        assert_eq!(
-            d("const probe = const Duration(hours: 1, minutes: 30);"),
-            Some(5_400_000.0)
-        );
-        assert_eq!(
-            d("const k = 5; final probe = Duration(seconds: k * 6);"),
-            Some(30_000.0)
-        );
-        assert_eq!(
-            d("const probe = Duration(minutes: 1) * 2;"),
-            Some(120_000.0)
-        );
+        assert_eq!(d("const probe = const Duration(hours: 1, minutes: 30);"), Some(5_400_000.0));
+        assert_eq!(d("const k = 5; final probe = Duration(seconds: k * 6);"), Some(30_000.0));
+        assert_eq!(d("const probe = Duration(minutes: 1) * 2;"), Some(120_000.0));
         assert_eq!(d("const probe = Duration.zero;"), Some(0.0));
-        assert_eq!(
-            d("const k = Duration(seconds: 5); const probe = k + Duration(seconds: 1);"),
-            Some(6_000.0)
-        );
-        assert_eq!(
-            d("final probe = Duration(minutes: settings.interval);"),
-            None
-        );
+        assert_eq!(d("const k = Duration(seconds: 5); const probe = k + Duration(seconds: 1);"), Some(6_000.0));
+        assert_eq!(d("final probe = Duration(minutes: settings.interval);"), None);
         assert_eq!(d("var k = 5; final probe = Duration(minutes: k);"), None);
-        assert_eq!(
-            d("class C { static const every = Duration(seconds: 9); }\nfinal probe = C.every;"),
-            Some(9_000.0)
-        );
+        assert_eq!(d("class C { static const every = Duration(seconds: 9); }\nfinal probe = C.every;"), Some(9_000.0));
     }
 
     #[test]
@@ -607,26 +553,14 @@ mod tests {
         assert_eq!(s("let probe = 1_800"), Some(1_800_000.0));
         assert_eq!(s("let probe = (5 * 60)"), Some(300_000.0));
         assert_eq!(s("let m = 60.0\nlet probe = 2 * m"), Some(120_000.0));
-        assert_eq!(
-            s("let probe = Date(timeIntervalSinceNow: 90)"),
-            Some(90_000.0)
-        );
-        assert_eq!(
-            s("let probe = Date().addingTimeInterval(60 * 5)"),
-            Some(300_000.0)
-        );
+        assert_eq!(s("let probe = Date(timeIntervalSinceNow: 90)"), Some(90_000.0));
+        assert_eq!(s("let probe = Date().addingTimeInterval(60 * 5)"), Some(300_000.0));
         assert_eq!(s("let probe = DispatchTime.now() + 30"), Some(30_000.0));
         assert_eq!(s("let probe = .now() + .seconds(30)"), Some(30_000.0));
         assert_eq!(s("let probe = .now() + .milliseconds(500)"), Some(500.0));
-        assert_eq!(
-            s("let probe = Calendar.current.date(byAdding: .minute, value: 15, to: Date())"),
-            Some(900_000.0)
-        );
+        assert_eq!(s("let probe = Calendar.current.date(byAdding: .minute, value: 15, to: Date())"), Some(900_000.0));
         assert_eq!(s("let probe = settings.interval"), None);
-        assert_eq!(
-            s("enum R { static let every: TimeInterval = 30 }\nlet probe = R.every"),
-            Some(30_000.0)
-        );
+        assert_eq!(s("enum R { static let every: TimeInterval = 30 }\nlet probe = R.every"), Some(30_000.0));
     }
 
     #[test]
@@ -635,36 +569,39 @@ mod tests {
         assert_eq!(k("val probe = 15 * 60 * 1000L"), Some(900_000.0));
         assert_eq!(k("val probe = 900_000L"), Some(900_000.0));
         assert_eq!(k("val probe = Duration.ofMinutes(15)"), Some(900_000.0));
-        assert_eq!(
-            k("val probe = java.time.Duration.ofSeconds(30)"),
-            Some(30_000.0)
-        );
+        assert_eq!(k("val probe = java.time.Duration.ofSeconds(30)"), Some(30_000.0));
         assert_eq!(k("val probe = 15.minutes"), Some(900_000.0));
-        assert_eq!(
-            k("val probe = TimeUnit.MINUTES.toMillis(15)"),
-            Some(900_000.0)
-        );
-        assert_eq!(
-            k("val probe = AlarmManager.INTERVAL_HALF_HOUR"),
-            Some(1_800_000.0)
-        );
-        assert_eq!(
-            k("val probe = 2 * DateUtils.MINUTE_IN_MILLIS"),
-            Some(120_000.0)
-        );
-        assert_eq!(
-            k("val probe = JobInfo.getMinPeriodMillis()"),
-            Some(900_000.0)
-        );
-        assert_eq!(
-            k("const val M = 5L\nval probe = Duration.ofMinutes(M)"),
-            Some(300_000.0)
-        );
+        assert_eq!(k("val probe = TimeUnit.MINUTES.toMillis(15)"), Some(900_000.0));
+        assert_eq!(k("val probe = AlarmManager.INTERVAL_HALF_HOUR"), Some(1_800_000.0));
+        assert_eq!(k("val probe = 2 * DateUtils.MINUTE_IN_MILLIS"), Some(120_000.0));
+        assert_eq!(k("val probe = JobInfo.getMinPeriodMillis()"), Some(900_000.0));
+        assert_eq!(k("const val M = 5L\nval probe = Duration.ofMinutes(M)"), Some(300_000.0));
         assert_eq!(k("val probe = prefs.getLong(\"interval\", 30)"), None);
+        assert_eq!(k("object Sync { const val EVERY = 5L }\nval probe = Sync.EVERY * 60_000"), Some(300_000.0));
+    }
+
+    fn kotlin_args(code: &str, unit_follows: bool) -> Option<f64> {
+        let src = SourceFile::new("t.kt", code);
+        let file = ParsedFile::parse(Language::Kotlin, &src).unwrap();
+        let call = descendants(file.root()).filter_map(|n| as_call(&file, n)).find(|c| c.name == "probe")?;
+        millis_of_args(&file, &call.args, 0, Unit::Milliseconds, unit_follows)
+    }
+
+    #[test]
+    fn kotlin_amount_and_time_unit_pairs() {
+        assert_eq!(kotlin_args("val r = probe(15, TimeUnit.MINUTES)", true), Some(900_000.0));
         assert_eq!(
-            k("object Sync { const val EVERY = 5L }\nval probe = Sync.EVERY * 60_000"),
-            Some(300_000.0)
+            kotlin_args("import java.util.concurrent.TimeUnit.DAYS\nval r = probe(1, DAYS)", true),
+            Some(86_400_000.0)
         );
+        assert_eq!(
+            kotlin_args("private const val N = 3L\nprivate val U = TimeUnit.HOURS\nval r = probe(N, U)", true),
+            Some(10_800_000.0)
+        );
+        // A unit we cannot resolve makes the amount meaningless: unknown, not milliseconds.
+        assert_eq!(kotlin_args("val r = probe(1, config.unit)", true), None);
+        assert_eq!(kotlin_args("val r = probe(Duration.ofMinutes(20))", true), Some(1_200_000.0));
+        assert_eq!(kotlin_args("val r = probe(60_000L, 5_000L)", false), Some(60_000.0));
     }
 
     #[test]

@@ -5,9 +5,7 @@
 //! Both questions walk a node's ancestors; a closure handed to an observer for some other
 //! event ends the walk, because it runs at that other time.
 
-use super::syntax::{
-    ancestors, as_call, calls_in, function_name, is_closure, is_function_decl, Call,
-};
+use super::syntax::{ancestors, as_call, calls_in, function_name, is_closure, is_function_decl, Call};
 use super::{Language, Node, ParsedFile};
 
 /// A lifecycle context a rule can ask about.
@@ -45,7 +43,6 @@ const SWIFT_ENTRY_NOTIFICATIONS: &[&str] = &[
     "UIApplicationWillResignActive",
     "UIApplicationWillTerminate",
     "UISceneDidEnterBackground",
-    "didEnterBackgroundNotification",
 ];
 
 const DART_PAUSED_STATES: &[&str] = &[
@@ -74,10 +71,7 @@ fn mentions_any(text: &str, needles: &[&str]) -> bool {
 
 /// The call a closure is handed to, as an argument or a trailing closure.
 fn call_receiving<'t>(file: &'t ParsedFile<'_>, closure: Node<'t>) -> Option<Call<'t>> {
-    ancestors(closure)
-        .take(4)
-        .filter_map(|a| as_call(file, a))
-        .find(|c| c.closures(file.lang).contains(&closure))
+    ancestors(closure).take(4).filter_map(|a| as_call(file, a)).find(|c| c.closures(file.lang).contains(&closure))
 }
 
 fn swift_entry<'t>(file: &'t ParsedFile<'_>, node: Node<'t>) -> Option<Node<'t>> {
@@ -104,9 +98,7 @@ fn swift_entry<'t>(file: &'t ParsedFile<'_>, node: Node<'t>) -> Option<Node<'t>>
         }
         if is_function_decl(Language::Swift, anc) {
             let name = function_name(file, anc)?;
-            if SWIFT_ENTRY_FUNCTIONS.contains(&name)
-                || swift_selector_observers(file).contains(&name)
-            {
+            if SWIFT_ENTRY_FUNCTIONS.contains(&name) || swift_selector_observers(file).contains(&name) {
                 return Some(anc);
             }
             // A nested function declared inside an entry callback is called later, if at all.
@@ -117,21 +109,16 @@ fn swift_entry<'t>(file: &'t ParsedFile<'_>, node: Node<'t>) -> Option<Node<'t>>
 }
 
 /// In `.onChange(of: scenePhase) { phase in if phase == .background { … } }`, the branch.
-fn swift_scene_phase_branch<'t>(
-    file: &ParsedFile<'_>,
-    node: Node<'t>,
-    closure: Node<'t>,
-) -> Option<Node<'t>> {
+fn swift_scene_phase_branch<'t>(file: &ParsedFile<'_>, node: Node<'t>, closure: Node<'t>) -> Option<Node<'t>> {
     for anc in ancestors(node) {
         if anc == closure {
             return None;
         }
         if matches!(anc.kind(), "if_statement" | "switch_entry") {
-            let head = &file.node_text(anc)[..];
+            let head = file.node_text(anc);
             let cond_end = head.find('{').unwrap_or(head.len());
             let cond = &head[..cond_end];
-            if (cond.contains(".background") || cond.contains(".inactive")) && !cond.contains("!=")
-            {
+            if (cond.contains(".background") || cond.contains(".inactive")) && !cond.contains("!=") {
                 return Some(anc);
             }
         }
@@ -147,10 +134,7 @@ fn swift_selector_observers<'t>(file: &'t ParsedFile<'_>) -> Vec<&'t str> {
     calls_in(file, file.root())
         .into_iter()
         .filter(|c| c.name == "addObserver")
-        .filter(|c| {
-            c.arg("name")
-                .is_some_and(|a| mentions_any(file.node_text(a.value), SWIFT_ENTRY_NOTIFICATIONS))
-        })
+        .filter(|c| c.arg("name").is_some_and(|a| mentions_any(file.node_text(a.value), SWIFT_ENTRY_NOTIFICATIONS)))
         .filter_map(|c| {
             let sel = file.node_text(c.arg("selector")?.value);
             let inner = sel.strip_prefix("#selector(")?.strip_suffix(')')?;
@@ -165,21 +149,15 @@ fn dart_entry<'t>(file: &'t ParsedFile<'_>, node: Node<'t>) -> Option<Node<'t>> 
     for anc in ancestors(node) {
         match anc.kind() {
             "if_statement" => {
-                let cond = anc
-                    .child_by_field_name("condition")
-                    .map(|c| file.node_text(c))
-                    .unwrap_or("");
+                let cond = anc.child_by_field_name("condition").map(|c| file.node_text(c)).unwrap_or("");
                 let consequence = anc.child_by_field_name("consequence");
                 let in_consequence = consequence.is_some_and(|c| c == child);
-                let in_else =
-                    !in_consequence && anc.child_by_field_name("condition") != Some(child);
+                let in_else = !in_consequence && anc.child_by_field_name("condition") != Some(child);
                 let tests_paused = mentions_any(cond, DART_PAUSED_STATES) && !cond.contains('!');
-                let not_resumed = cond.contains("AppLifecycleState.resumed")
-                    && cond.contains("!=")
-                    && !cond.contains("&&");
-                let is_resumed = cond.contains("AppLifecycleState.resumed")
-                    && !cond.contains('!')
-                    && !cond.contains("||");
+                let not_resumed =
+                    cond.contains("AppLifecycleState.resumed") && cond.contains("!=") && !cond.contains("&&");
+                let is_resumed =
+                    cond.contains("AppLifecycleState.resumed") && !cond.contains('!') && !cond.contains("||");
                 if (in_consequence && (tests_paused || not_resumed)) || (in_else && is_resumed) {
                     return Some(anc);
                 }
@@ -219,8 +197,7 @@ fn kotlin_entry<'t>(file: &'t ParsedFile<'_>, node: Node<'t>) -> Option<Node<'t>
     let func = ancestors(node).find(|a| a.kind() == "function_declaration")?;
     let name = function_name(file, func)?;
     let head = &file.node_text(func)[..file.node_text(func).find('{').unwrap_or(0)];
-    let lifecycle_annotation =
-        head.contains("Lifecycle.Event.ON_STOP") || head.contains("Lifecycle.Event.ON_PAUSE");
+    let lifecycle_annotation = head.contains("Lifecycle.Event.ON_STOP") || head.contains("Lifecycle.Event.ON_PAUSE");
     let overrides = head.contains("override");
     ((overrides && KOTLIN_ENTRY_FUNCTIONS.contains(&name)) || lifecycle_annotation).then_some(func)
 }
@@ -232,34 +209,19 @@ fn kotlin_entry<'t>(file: &'t ParsedFile<'_>, node: Node<'t>) -> Option<Node<'t>
 pub const DART_BACKGROUND_REGISTRATIONS: &[(&str, &str, ArgPos)] = &[
     ("initialize", "Workmanager", ArgPos::Index(0)),
     ("registerHeadlessTask", "BackgroundFetch", ArgPos::Index(0)),
+    ("registerHeadlessTask", "BackgroundGeolocation", ArgPos::Index(0)),
     ("onBackgroundMessage", "FirebaseMessaging", ArgPos::Index(0)),
     ("oneShot", "AndroidAlarmManager", ArgPos::Index(2)),
     ("oneShotAt", "AndroidAlarmManager", ArgPos::Index(2)),
     ("periodic", "AndroidAlarmManager", ArgPos::Index(2)),
-    (
-        "initialize",
-        "",
-        ArgPos::Label("onDidReceiveBackgroundNotificationResponse"),
-    ),
+    ("initialize", "", ArgPos::Label("onDidReceiveBackgroundNotificationResponse")),
     ("AndroidConfiguration", "", ArgPos::Label("onStart")),
     ("IosConfiguration", "", ArgPos::Label("onForeground")),
     ("IosConfiguration", "", ArgPos::Label("onBackground")),
-    (
-        "startService",
-        "FlutterForegroundTask",
-        ArgPos::Label("callback"),
-    ),
-    (
-        "registerInteractivityCallback",
-        "HomeWidget",
-        ArgPos::Index(0),
-    ),
+    ("startService", "FlutterForegroundTask", ArgPos::Label("callback")),
+    ("registerInteractivityCallback", "HomeWidget", ArgPos::Index(0)),
     ("registerBackgroundCallback", "HomeWidget", ArgPos::Index(0)),
-    (
-        "registerLocationUpdate",
-        "BackgroundLocator",
-        ArgPos::Index(0),
-    ),
+    ("registerLocationUpdate", "BackgroundLocator", ArgPos::Index(0)),
     ("registerCallback", "FlutterDownloader", ArgPos::Index(0)),
 ];
 
@@ -269,48 +231,31 @@ pub enum ArgPos {
     Label(&'static str),
 }
 
-/// A Dart callback handed to a background plugin: the argument node and the registration call.
-pub struct DartBackgroundCallback<'t> {
-    pub registration: Call<'t>,
-    pub argument: Node<'t>,
-}
-
-/// Finds the Dart background-callback argument of `call`, if `call` is a known registration.
-pub fn dart_background_callback<'t>(
-    file: &'t ParsedFile<'_>,
-    call: &Call<'t>,
-) -> Option<DartBackgroundCallback<'t>> {
-    let receiver = call.receiver.map(|r| file.node_text(r)).unwrap_or("");
-    for (method, hint, pos) in DART_BACKGROUND_REGISTRATIONS {
-        if call.name != *method || !receiver.contains(hint) {
-            continue;
-        }
-        let arg = match pos {
+/// Every background-callback argument of `call`, if `call` is a known registration. One call
+/// can carry two callbacks (`IosConfiguration(onForeground: a, onBackground: b)`), and
+/// `Platform.isAndroid ? handler : null` registers either branch.
+pub fn dart_background_callbacks<'t>(file: &ParsedFile<'_>, call: &Call<'t>) -> Vec<Node<'t>> {
+    let receiver = call.receiver.map_or("", |r| file.node_text(r));
+    DART_BACKGROUND_REGISTRATIONS
+        .iter()
+        .filter(|(method, hint, _)| call.name == *method && receiver.contains(hint))
+        .filter_map(|(_, _, pos)| match pos {
             ArgPos::Index(i) => call.positional(*i),
             ArgPos::Label(l) => call.arg(l),
-        };
-        if let Some(arg) = arg {
-            return Some(DartBackgroundCallback {
-                registration: call.clone(),
-                argument: arg.value,
-            });
-        }
-    }
-    None
+        })
+        .flat_map(|arg| match arg.value.kind() {
+            "conditional_expression" => ["consequence", "alternative"]
+                .into_iter()
+                .filter_map(|branch| arg.value.child_by_field_name(branch))
+                .collect(),
+            _ => vec![arg.value],
+        })
+        .collect()
 }
 
-const SWIFT_WORK_FUNCTION_MARKERS: &[&str] = &[
-    "performFetchWithCompletionHandler",
-    "fetchCompletionHandler",
-    "handleEventsForBackgroundURLSession",
-];
-const KOTLIN_WORK_FUNCTIONS: &[&str] = &[
-    "doWork",
-    "onStartCommand",
-    "onReceive",
-    "onHandleWork",
-    "onStartJob",
-];
+const SWIFT_WORK_FUNCTION_MARKERS: &[&str] =
+    &["performFetchWithCompletionHandler", "fetchCompletionHandler", "handleEventsForBackgroundURLSession"];
+const KOTLIN_WORK_FUNCTIONS: &[&str] = &["doWork", "onStartCommand", "onReceive", "onHandleWork", "onStartJob"];
 
 /// The innermost node that makes `node` part of background work, if any.
 pub fn background_work<'t>(file: &'t ParsedFile<'_>, node: Node<'t>) -> Option<Node<'t>> {
@@ -339,19 +284,16 @@ pub fn background_work<'t>(file: &'t ParsedFile<'_>, node: Node<'t>) -> Option<N
             Language::Dart => {
                 if is_closure(Language::Dart, anc) {
                     if let Some(call) = call_receiving(file, anc) {
-                        if call.name == "executeTask"
-                            || dart_background_callback(file, &call).is_some()
-                        {
+                        if call.name == "executeTask" || dart_background_callbacks(file, &call).contains(&anc) {
                             return Some(anc);
                         }
                     }
                 }
                 if is_function_decl(Language::Dart, anc) {
                     let name = function_name(file, anc)?;
-                    let registered = calls_in(file, file.root()).iter().any(|c| {
-                        dart_background_callback(file, c)
-                            .is_some_and(|cb| file.node_text(cb.argument) == name)
-                    });
+                    let registered = calls_in(file, file.root())
+                        .iter()
+                        .any(|c| dart_background_callbacks(file, c).iter().any(|cb| file.node_text(*cb) == name));
                     return registered.then_some(anc);
                 }
             }
@@ -370,25 +312,16 @@ mod tests {
         let src = SourceFile::new("t", code);
         let file = ParsedFile::parse(lang, &src).unwrap();
         let at = code.find(marker).unwrap();
-        let node = descendants(file.root())
-            .filter(|n| n.start_byte() == at)
-            .last()
-            .unwrap();
+        let node = descendants(file.root()).filter(|n| n.start_byte() == at).last().unwrap();
         is_inside(&file, node, ctx)
     }
 
     #[test]
     fn swift_contexts() {
         let entry = |c: &str| context_of(Language::Swift, c, "probe", Context::BackgroundEntry);
-        assert!(entry(
-            "func sceneDidEnterBackground(_ s: UIScene) { probe() }"
-        ));
-        assert!(entry(
-            "func sceneDidEnterBackground(_ s: UIScene) { DispatchQueue.main.async { probe() } }"
-        ));
-        assert!(!entry(
-            "func sceneWillEnterForeground(_ s: UIScene) { probe() }"
-        ));
+        assert!(entry("func sceneDidEnterBackground(_ s: UIScene) { probe() }"));
+        assert!(entry("func sceneDidEnterBackground(_ s: UIScene) { DispatchQueue.main.async { probe() } }"));
+        assert!(!entry("func sceneWillEnterForeground(_ s: UIScene) { probe() }"));
         assert!(entry(
             "func f() { NotificationCenter.default.addObserver(forName: UIApplication.didEnterBackgroundNotification, object: nil, queue: .main) { _ in probe() } }"
         ));
@@ -405,35 +338,27 @@ mod tests {
     #[test]
     fn dart_contexts() {
         let entry = |c: &str| context_of(Language::Dart, c, "probe", Context::BackgroundEntry);
+        assert!(entry("void f(AppLifecycleState s) { if (s == AppLifecycleState.paused) { probe(); } }"));
+        assert!(!entry("void f(AppLifecycleState s) { if (s == AppLifecycleState.resumed) { probe(); } }"));
         assert!(entry(
-            "void f(AppLifecycleState s) { if (s == AppLifecycleState.paused) { probe(); } }"
+            "void f(AppLifecycleState s) { if (s == AppLifecycleState.resumed) { a(); } else { probe(); } }"
         ));
-        assert!(!entry(
-            "void f(AppLifecycleState s) { if (s == AppLifecycleState.resumed) { probe(); } }"
-        ));
-        assert!(entry("void f(AppLifecycleState s) { if (s == AppLifecycleState.resumed) { a(); } else { probe(); } }"));
-        assert!(!entry(
-            "void f(AppLifecycleState s) { if (s != AppLifecycleState.paused) { probe(); } }"
-        ));
-        assert!(entry("void f(AppLifecycleState s) { switch (s) { case AppLifecycleState.paused: probe(); break; default: } }"));
-        assert!(!entry("void f(AppLifecycleState s) { switch (s) { case AppLifecycleState.resumed: probe(); break; default: } }"));
+        assert!(!entry("void f(AppLifecycleState s) { if (s != AppLifecycleState.paused) { probe(); } }"));
         assert!(entry(
-            "final l = AppLifecycleListener(onPause: () { probe(); });"
+            "void f(AppLifecycleState s) { switch (s) { case AppLifecycleState.paused: probe(); break; default: } }"
         ));
         assert!(!entry(
-            "final l = AppLifecycleListener(onResume: () { probe(); });"
+            "void f(AppLifecycleState s) { switch (s) { case AppLifecycleState.resumed: probe(); break; default: } }"
         ));
+        assert!(entry("final l = AppLifecycleListener(onPause: () { probe(); });"));
+        assert!(!entry("final l = AppLifecycleListener(onResume: () { probe(); });"));
     }
 
     #[test]
     fn kotlin_contexts() {
         let entry = |c: &str| context_of(Language::Kotlin, c, "probe", Context::BackgroundEntry);
-        assert!(entry(
-            "class A : Activity() { override fun onStop() { probe() } }"
-        ));
-        assert!(!entry(
-            "class A : Activity() { override fun onStart() { probe() } }"
-        ));
+        assert!(entry("class A : Activity() { override fun onStop() { probe() } }"));
+        assert!(!entry("class A : Activity() { override fun onStart() { probe() } }"));
         let work = |c: &str| context_of(Language::Kotlin, c, "probe", Context::BackgroundWork);
         assert!(work("class W : Worker() { override fun doWork(): Result { probe(); return Result.success() } }"));
     }

@@ -7,6 +7,7 @@
 pub mod consts;
 pub mod duration;
 pub mod lifecycle;
+pub mod paths;
 pub mod syntax;
 
 use std::cell::RefCell;
@@ -17,9 +18,7 @@ use crate::source::SourceFile;
 pub use tree_sitter::{Node, Tree};
 
 /// A language whose source bglint parses.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Language {
     Dart,
@@ -95,12 +94,7 @@ impl<'s> ParsedFile<'s> {
     /// Parses `source`; `None` only when tree-sitter gives up entirely (it practically never does).
     pub fn parse(lang: Language, source: &'s SourceFile) -> Option<ParsedFile<'s>> {
         let tree = parse(lang, &source.text, None)?;
-        Some(ParsedFile {
-            lang,
-            source,
-            tree,
-            consts: std::sync::OnceLock::new(),
-        })
+        Some(ParsedFile { lang, source, tree, consts: std::sync::OnceLock::new() })
     }
 
     pub fn text(&self) -> &'s str {
@@ -123,7 +117,6 @@ impl<'s> ParsedFile<'s> {
 
     /// Same-file constants (`const`, `static let`, `const val`), collected on first use.
     pub fn consts(&self) -> &consts::ConstTable {
-        self.consts
-            .get_or_init(|| consts::ConstTable::collect(self))
+        self.consts.get_or_init(|| consts::ConstTable::collect(self))
     }
 }

@@ -39,21 +39,12 @@ impl<'t> Call<'t> {
     }
 
     pub fn positional(&self, index: usize) -> Option<Arg<'t>> {
-        self.args
-            .iter()
-            .copied()
-            .filter(|a| a.label.is_none())
-            .nth(index)
+        self.args.iter().copied().filter(|a| a.label.is_none()).nth(index)
     }
 
     /// Every closure handed to the call, as an argument or trailing.
     pub fn closures(&self, lang: Language) -> Vec<Node<'t>> {
-        let mut out: Vec<Node<'t>> = self
-            .args
-            .iter()
-            .map(|a| a.value)
-            .filter(|v| is_closure(lang, *v))
-            .collect();
+        let mut out: Vec<Node<'t>> = self.args.iter().map(|a| a.value).filter(|v| is_closure(lang, *v)).collect();
         out.extend(self.trailing_closures.iter().copied());
         out
     }
@@ -73,9 +64,7 @@ fn swift_call<'t>(file: &'t ParsedFile<'_>, node: Node<'t>) -> Option<Call<'t>> 
         return None;
     }
     let callee = node.named_child(0)?;
-    let suffix = node
-        .named_children(&mut node.walk())
-        .find(|c| c.kind() == "call_suffix")?;
+    let suffix = node.named_children(&mut node.walk()).find(|c| c.kind() == "call_suffix")?;
     let (name, receiver) = swift_callee_name(file, callee)?;
     let mut args = Vec::new();
     let mut arg_list = None;
@@ -90,11 +79,7 @@ fn swift_call<'t>(file: &'t ParsedFile<'_>, node: Node<'t>) -> Option<Call<'t>> 
                     }
                     let label = arg.child_by_field_name("name").map(|n| file.node_text(n));
                     if let Some(value) = arg.child_by_field_name("value") {
-                        args.push(Arg {
-                            label,
-                            value,
-                            node: arg,
-                        });
+                        args.push(Arg { label, value, node: arg });
                     }
                 }
             }
@@ -103,21 +88,10 @@ fn swift_call<'t>(file: &'t ParsedFile<'_>, node: Node<'t>) -> Option<Call<'t>> 
             _ => {}
         }
     }
-    Some(Call {
-        node,
-        callee,
-        name,
-        receiver,
-        arg_list,
-        args,
-        trailing_closures: trailing,
-    })
+    Some(Call { node, callee, name, receiver, arg_list, args, trailing_closures: trailing })
 }
 
-fn swift_callee_name<'t>(
-    file: &'t ParsedFile<'_>,
-    callee: Node<'t>,
-) -> Option<(&'t str, Option<Node<'t>>)> {
+fn swift_callee_name<'t>(file: &'t ParsedFile<'_>, callee: Node<'t>) -> Option<(&'t str, Option<Node<'t>>)> {
     match callee.kind() {
         "simple_identifier" => Some((file.node_text(callee), None)),
         "navigation_expression" => {
@@ -160,9 +134,7 @@ fn kotlin_call<'t>(file: &'t ParsedFile<'_>, node: Node<'t>) -> Option<Call<'t>>
     }
     if let Some(parent) = node.parent() {
         if parent.kind() == "call_expression" && parent.named_child(0) == Some(node) {
-            let owns_args = parent
-                .named_children(&mut parent.walk())
-                .any(|c| c.kind() == "value_arguments");
+            let owns_args = parent.named_children(&mut parent.walk()).any(|c| c.kind() == "value_arguments");
             if !owns_args {
                 for part in parent.named_children(&mut parent.walk()) {
                     if part.kind() == "annotated_lambda" {
@@ -187,51 +159,28 @@ fn kotlin_call<'t>(file: &'t ParsedFile<'_>, node: Node<'t>) -> Option<Call<'t>>
                 continue;
             }
             // Named: `identifier = expr`; positional: `expr` (optionally `*expr`).
-            let has_eq =
-                (0..arg.child_count()).any(|i| arg.child(i).is_some_and(|c| c.kind() == "="));
+            let has_eq = (0..arg.child_count()).any(|i| arg.child(i).is_some_and(|c| c.kind() == "="));
             let named: Vec<Node<'t>> = arg.named_children(&mut arg.walk()).collect();
             if has_eq && named.len() >= 2 {
-                args.push(Arg {
-                    label: Some(file.node_text(named[0])),
-                    value: named[named.len() - 1],
-                    node: arg,
-                });
+                args.push(Arg { label: Some(file.node_text(named[0])), value: named[named.len() - 1], node: arg });
             } else if let Some(value) = named.last() {
-                args.push(Arg {
-                    label: None,
-                    value: *value,
-                    node: arg,
-                });
+                args.push(Arg { label: None, value: *value, node: arg });
             }
         }
     }
-    Some(Call {
-        node,
-        callee,
-        name,
-        receiver,
-        arg_list,
-        args,
-        trailing_closures: trailing,
-    })
+    Some(Call { node, callee, name, receiver, arg_list, args, trailing_closures: trailing })
 }
 
 fn lambda_of(annotated: Node<'_>) -> Option<Node<'_>> {
-    annotated
-        .named_children(&mut annotated.walk())
-        .find(|c| c.kind() == "lambda_literal")
+    annotated.named_children(&mut annotated.walk()).find(|c| c.kind() == "lambda_literal")
 }
 
 fn dart_call<'t>(file: &'t ParsedFile<'_>, node: Node<'t>) -> Option<Call<'t>> {
     let (callee, arg_list) = match node.kind() {
-        "call_expression" => (
-            node.child_by_field_name("function")?,
-            node.child_by_field_name("arguments")?,
-        ),
-        "const_object_expression" | "new_expression" => (
-            node.child_by_field_name("type")?,
-            node.child_by_field_name("arguments")?,
-        ),
+        "call_expression" => (node.child_by_field_name("function")?, node.child_by_field_name("arguments")?),
+        "const_object_expression" | "new_expression" => {
+            (node.child_by_field_name("type")?, node.child_by_field_name("arguments")?)
+        }
         _ => return None,
     };
     let (name, receiver) = match callee.kind() {
@@ -241,9 +190,7 @@ fn dart_call<'t>(file: &'t ParsedFile<'_>, node: Node<'t>) -> Option<Call<'t>> {
             (file.node_text(prop), callee.child_by_field_name("object"))
         }
         "type" => {
-            let id = callee
-                .named_children(&mut callee.walk())
-                .find(|c| c.kind() == "type_identifier")?;
+            let id = callee.named_children(&mut callee.walk()).find(|c| c.kind() == "type_identifier")?;
             // `const Foo.named(…)` keeps the constructor name after the type.
             match node.child_by_field_name("name") {
                 Some(ctor) => (file.node_text(ctor), Some(id)),
@@ -255,43 +202,21 @@ fn dart_call<'t>(file: &'t ParsedFile<'_>, node: Node<'t>) -> Option<Call<'t>> {
     let mut args = Vec::new();
     for arg in arg_list.named_children(&mut arg_list.walk()) {
         if arg.kind() == "named_argument" {
-            let label = arg
-                .named_child(0)
-                .and_then(|l| l.named_child(0))
-                .map(|n| file.node_text(n));
+            let label = arg.named_child(0).and_then(|l| l.named_child(0)).map(|n| file.node_text(n));
             if let Some(value) = arg.named_child(1) {
-                args.push(Arg {
-                    label,
-                    value,
-                    node: arg,
-                });
+                args.push(Arg { label, value, node: arg });
             }
         } else if arg.kind() != "comment" {
-            args.push(Arg {
-                label: None,
-                value: arg,
-                node: arg,
-            });
+            args.push(Arg { label: None, value: arg, node: arg });
         }
     }
-    Some(Call {
-        node,
-        callee,
-        name,
-        receiver,
-        arg_list: Some(arg_list),
-        args,
-        trailing_closures: Vec::new(),
-    })
+    Some(Call { node, callee, name, receiver, arg_list: Some(arg_list), args, trailing_closures: Vec::new() })
 }
 
 /// Node kinds that start a call in each grammar (cheap pre-check before [`as_call`]).
 pub fn is_call_kind(lang: Language, kind: &str) -> bool {
     match lang {
-        Language::Dart => matches!(
-            kind,
-            "call_expression" | "const_object_expression" | "new_expression"
-        ),
+        Language::Dart => matches!(kind, "call_expression" | "const_object_expression" | "new_expression"),
         Language::Swift | Language::Kotlin => kind == "call_expression",
     }
 }
@@ -313,10 +238,7 @@ pub fn calls_in<'t>(file: &'t ParsedFile<'_>, root: Node<'t>) -> Vec<Call<'t>> {
 pub fn is_closure(lang: Language, node: Node<'_>) -> bool {
     match lang {
         Language::Swift => node.kind() == "lambda_literal",
-        Language::Kotlin => matches!(
-            node.kind(),
-            "lambda_literal" | "anonymous_function" | "annotated_lambda"
-        ),
+        Language::Kotlin => matches!(node.kind(), "lambda_literal" | "anonymous_function" | "annotated_lambda"),
         Language::Dart => node.kind() == "function_expression",
     }
 }
@@ -324,22 +246,14 @@ pub fn is_closure(lang: Language, node: Node<'_>) -> bool {
 /// A named function, method, initializer or constructor declaration.
 pub fn is_function_decl(lang: Language, node: Node<'_>) -> bool {
     match lang {
-        Language::Swift => matches!(
-            node.kind(),
-            "function_declaration" | "init_declaration" | "deinit_declaration"
-        ),
+        Language::Swift => matches!(node.kind(), "function_declaration" | "init_declaration" | "deinit_declaration"),
         Language::Kotlin => matches!(
             node.kind(),
-            "function_declaration"
-                | "secondary_constructor"
-                | "anonymous_initializer"
-                | "getter"
-                | "setter"
+            "function_declaration" | "secondary_constructor" | "anonymous_initializer" | "getter" | "setter"
         ),
-        Language::Dart => matches!(
-            node.kind(),
-            "function_declaration" | "method_declaration" | "local_function_declaration"
-        ),
+        Language::Dart => {
+            matches!(node.kind(), "function_declaration" | "method_declaration" | "local_function_declaration")
+        }
     }
 }
 
@@ -347,13 +261,9 @@ pub fn is_function_decl(lang: Language, node: Node<'_>) -> bool {
 pub fn function_name<'t>(file: &'t ParsedFile<'_>, decl: Node<'t>) -> Option<&'t str> {
     match (file.lang, decl.kind()) {
         (Language::Swift, "init_declaration") => Some("init"),
-        (Language::Swift, _) | (Language::Kotlin, _) => {
-            decl.child_by_field_name("name").map(|n| file.node_text(n))
-        }
+        (Language::Swift, _) | (Language::Kotlin, _) => decl.child_by_field_name("name").map(|n| file.node_text(n)),
         (Language::Dart, _) => {
-            let sig = find_descendant(decl, |n| {
-                n.kind() == "function_signature" || n.kind() == "getter_signature"
-            })?;
+            let sig = find_descendant(decl, |n| n.kind() == "function_signature" || n.kind() == "getter_signature")?;
             sig.child_by_field_name("name").map(|n| file.node_text(n))
         }
     }
@@ -373,17 +283,10 @@ pub fn enclosing_callable<'t>(lang: Language, node: Node<'t>) -> Option<Node<'t>
 pub fn enclosing_type<'t>(lang: Language, node: Node<'t>) -> Option<Node<'t>> {
     ancestors(node).find(|n| match lang {
         Language::Swift => matches!(n.kind(), "class_declaration" | "protocol_declaration"),
-        Language::Kotlin => matches!(
-            n.kind(),
-            "class_declaration" | "object_declaration" | "companion_object"
-        ),
-        Language::Dart => matches!(
-            n.kind(),
-            "class_declaration"
-                | "mixin_declaration"
-                | "extension_declaration"
-                | "enum_declaration"
-        ),
+        Language::Kotlin => matches!(n.kind(), "class_declaration" | "object_declaration" | "companion_object"),
+        Language::Dart => {
+            matches!(n.kind(), "class_declaration" | "mixin_declaration" | "extension_declaration" | "enum_declaration")
+        }
     })
 }
 
@@ -440,7 +343,5 @@ pub fn compact(text: &str) -> String {
 
 /// Identifiers an expression refers to, without a leading `self.`/`this.`.
 pub fn strip_self(text: &str) -> &str {
-    text.strip_prefix("self.")
-        .or_else(|| text.strip_prefix("this."))
-        .unwrap_or(text)
+    text.strip_prefix("self.").or_else(|| text.strip_prefix("this.")).unwrap_or(text)
 }

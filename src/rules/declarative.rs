@@ -71,8 +71,11 @@ struct PredicateSpec {
     file_lacks: Option<Vec<String>>,
     /// For `duration`/`argument` on a call: the labelled argument to read.
     label: Option<String>,
-    /// For `duration` on a call: the argument index (a Kotlin `TimeUnit` may follow it).
+    /// For `duration` on a call: the argument index.
     arg: Option<usize>,
+    /// For `duration` with `arg`: the API takes `(amount, TimeUnit)` or a duration object.
+    #[serde(default)]
+    unit_follows: bool,
     /// What a bare number means.
     unit: Option<Unit>,
     below: Option<String>,
@@ -85,23 +88,13 @@ struct PredicateSpec {
 enum ArgSelector {
     Whole,
     Label(String),
-    Index(usize),
+    Index { index: usize, unit_follows: bool },
 }
 
 #[derive(Debug, Clone)]
 enum Predicate {
-    Duration {
-        capture: String,
-        select: ArgSelector,
-        unit: Unit,
-        below: Option<f64>,
-        above: Option<f64>,
-    },
-    Argument {
-        capture: String,
-        label: String,
-        equals: String,
-    },
+    Duration { capture: String, select: ArgSelector, unit: Unit, below: Option<f64>, above: Option<f64> },
+    Argument { capture: String, label: String, equals: String },
     Inside(Context),
     NotInside(Context),
     FileLacks(Vec<String>),
@@ -137,17 +130,10 @@ pub struct DeclarativeRule {
 
 /// Parses and validates one rule file. `origin` names it in errors.
 pub fn load(origin: &str, text: &str) -> anyhow::Result<DeclarativeRule> {
-    let file: RuleFile =
-        toml::from_str(text).with_context(|| format!("invalid rule file {origin}"))?;
-    let stem = std::path::Path::new(origin)
-        .file_stem()
-        .and_then(|s| s.to_str())
-        .unwrap_or("");
+    let file: RuleFile = toml::from_str(text).with_context(|| format!("invalid rule file {origin}"))?;
+    let stem = std::path::Path::new(origin).file_stem().and_then(|s| s.to_str()).unwrap_or("");
     if !stem.is_empty() && stem != file.id {
-        bail!(
-            "{origin}: rule id `{}` does not match the file name `{stem}`",
-            file.id
-        );
+        bail!("{origin}: rule id `{}` does not match the file name `{stem}`", file.id);
     }
     let mut blocks = Vec::new();
     let mut languages = Vec::new();
@@ -227,16 +213,15 @@ fn compile_predicate(
     let threshold = |t: &Option<String>| -> anyhow::Result<Option<f64>> {
         t.as_deref()
             .map(|s| {
-                duration::parse_threshold(s).ok_or_else(|| {
-                    anyhow!("{where_}: bad duration `{s}` (use 15m, 60s, 500ms, 1h)")
-                })
+                duration::parse_threshold(s)
+                    .ok_or_else(|| anyhow!("{where_}: bad duration `{s}` (use 15m, 60s, 500ms, 1h)"))
             })
             .transpose()
     };
     if let Some(capture) = p.duration {
         let select = match (p.label, p.arg) {
             (Some(l), None) => ArgSelector::Label(l),
-            (None, Some(i)) => ArgSelector::Index(i),
+            (None, Some(index)) => ArgSelector::Index { index, unit_follows: p.unit_follows },
             (None, None) => ArgSelector::Whole,
             (Some(_), Some(_)) => bail!("{where_}: give `label` or `arg`, not both"),
         };
@@ -257,17 +242,9 @@ fn compile_predicate(
         });
     }
     if let Some(capture) = p.argument {
-        let label = p
-            .label
-            .ok_or_else(|| anyhow!("{where_}: `argument` needs `label`"))?;
-        let equals = p
-            .equals
-            .ok_or_else(|| anyhow!("{where_}: `argument` needs `equals`"))?;
-        return Ok(Predicate::Argument {
-            capture: need(&capture)?,
-            label,
-            equals,
-        });
+        let label = p.label.ok_or_else(|| anyhow!("{where_}: `argument` needs `label`"))?;
+        let equals = p.equals.ok_or_else(|| anyhow!("{where_}: `argument` needs `equals`"))?;
+        return Ok(Predicate::Argument { capture: need(&capture)?, label, equals });
     }
     if let Some(c) = p.inside {
         return Ok(Predicate::Inside(c));
@@ -280,9 +257,7 @@ fn compile_predicate(
 
 /// The call a capture denotes: the call itself, or the call owning an argument list.
 fn call_of<'t>(file: &'t ParsedFile<'_>, node: Node<'t>) -> Option<Call<'t>> {
-    std::iter::successors(Some(node), |n| n.parent())
-        .take(3)
-        .find_map(|n| as_call(file, n))
+    std::iter::successors(Some(node), |n| n.parent()).take(3).find_map(|n| as_call(file, n))
 }
 
 /// Evaluates a block's predicates on one query match. Returns the finding when all hold.
@@ -295,13 +270,7 @@ pub fn evaluate<'t>(
     let mut duration_text = None;
     for p in &block.predicates {
         let ok = match p {
-            Predicate::Duration {
-                capture: c,
-                select,
-                unit,
-                below,
-                above,
-            } => {
+            Predicate::Duration { capture: c, select, unit, below, above } => {
                 let node = capture(c)?;
                 let ms = match select {
                     ArgSelector::Whole => duration::millis(file, node, *unit),
@@ -309,9 +278,9 @@ pub fn evaluate<'t>(
                         let call = call_of(file, node)?;
                         duration::millis(file, call.arg(l)?.value, *unit)
                     }
-                    ArgSelector::Index(i) => {
+                    ArgSelector::Index { index, unit_follows } => {
                         let call = call_of(file, node)?;
-                        duration::millis_of_args(file, &call.args, *i, *unit)
+                        duration::millis_of_args(file, &call.args, *index, *unit, *unit_follows)
                     }
                 };
                 // Unknown value: stay silent.
@@ -319,14 +288,9 @@ pub fn evaluate<'t>(
                 duration_text.get_or_insert_with(|| duration::human(ms));
                 below.is_none_or(|b| ms < b) && above.is_none_or(|a| ms > a)
             }
-            Predicate::Argument {
-                capture: c,
-                label,
-                equals,
-            } => {
+            Predicate::Argument { capture: c, label, equals } => {
                 let call = call_of(file, capture(c)?)?;
-                call.arg(label)
-                    .is_some_and(|a| file.node_text(a.value) == equals)
+                call.arg(label).is_some_and(|a| file.node_text(a.value) == equals)
             }
             Predicate::Inside(ctx) => lifecycle::is_inside(file, report, *ctx),
             Predicate::NotInside(ctx) => !lifecycle::is_inside(file, report, *ctx),
@@ -386,10 +350,7 @@ pub struct CombinedQuery {
 }
 
 impl CombinedQuery {
-    pub fn build(
-        lang: Language,
-        rules: &[(usize, &DeclarativeRule)],
-    ) -> anyhow::Result<Option<CombinedQuery>> {
+    pub fn build(lang: Language, rules: &[(usize, &DeclarativeRule)]) -> anyhow::Result<Option<CombinedQuery>> {
         let mut source = String::new();
         let mut ranges = Vec::new(); // (start byte, rule, block)
         for (rule_index, rule) in rules {

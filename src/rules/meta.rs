@@ -6,9 +6,7 @@ use crate::lang::Language;
 /// Where documentation for a rule lives: `docs/rules/<id>.md`, generated from this metadata.
 pub const DOCS_BASE_URL: &str = "https://github.com/bglint/bglint/blob/main/docs/rules/";
 
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Platform {
     Ios,
@@ -102,11 +100,7 @@ impl RuleMeta {
         if let Some(other) = &self.also_reported_by {
             out.push_str(&format!("- Also reported by: {other}\n"));
         }
-        out.push_str(&format!(
-            "\n## What\n\n{}\n\n## Why\n\n{}\n\n",
-            self.docs.what.trim(),
-            self.docs.why.trim()
-        ));
+        out.push_str(&format!("\n## What\n\n{}\n\n## Why\n\n{}\n\n", self.docs.what.trim(), self.docs.why.trim()));
         out.push_str(&format!("## Instead\n\n{}\n\n", self.docs.instead.trim()));
         out.push_str("## Sources\n\n");
         for s in &self.docs.sources {

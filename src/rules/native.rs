@@ -32,12 +32,7 @@ pub struct NativeRule {
 impl NativeRule {
     pub fn meta(&self) -> RuleMeta {
         let examples = |list: &[(Language, &str)]| {
-            list.iter()
-                .map(|(lang, code)| Example {
-                    lang: *lang,
-                    code: code.to_string(),
-                })
-                .collect()
+            list.iter().map(|(lang, code)| Example { lang: *lang, code: code.to_string() }).collect()
         };
         RuleMeta {
             id: self.id.to_string(),

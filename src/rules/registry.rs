@@ -21,7 +21,7 @@ pub static NATIVE_RULES: &[&NativeRule] = &[
 ];
 
 pub enum RuleImpl {
-    Declarative(DeclarativeRule),
+    Declarative(Box<DeclarativeRule>),
     Native(&'static NativeRule),
 }
 
@@ -42,10 +42,7 @@ impl RuleImpl {
 fn native_meta(rule: &'static NativeRule) -> &'static RuleMeta {
     static METAS: OnceLock<Vec<RuleMeta>> = OnceLock::new();
     let metas = METAS.get_or_init(|| NATIVE_RULES.iter().map(|r| r.meta()).collect());
-    let index = NATIVE_RULES
-        .iter()
-        .position(|r| std::ptr::eq(*r, rule))
-        .expect("native rule is registered");
+    let index = NATIVE_RULES.iter().position(|r| std::ptr::eq(*r, rule)).expect("native rule is registered");
     &metas[index]
 }
 
@@ -63,7 +60,7 @@ impl Registry {
     pub fn load(files: &[(&str, &str)]) -> anyhow::Result<Registry> {
         let mut rules = Vec::new();
         for (origin, text) in files {
-            rules.push(RuleImpl::Declarative(declarative::load(origin, text)?));
+            rules.push(RuleImpl::Declarative(Box::new(declarative::load(origin, text)?)));
         }
         rules.extend(NATIVE_RULES.iter().map(|r| RuleImpl::Native(r)));
         rules.sort_by(|a, b| a.meta().id.cmp(&b.meta().id));

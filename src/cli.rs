@@ -17,11 +17,7 @@ pub const EXIT_FINDINGS: u8 = 1;
 pub const EXIT_ERROR: u8 = 2;
 
 #[derive(Parser, Debug)]
-#[command(
-    name = "bglint",
-    version,
-    about = "Finds mobile background-execution mistakes in Dart, Swift and Kotlin"
-)]
+#[command(name = "bglint", version, about = "Finds mobile background-execution mistakes in Dart, Swift and Kotlin")]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -40,6 +36,14 @@ pub enum Command {
     Explain {
         /// The rule id, e.g. `ios-background-task-not-ended`.
         rule: String,
+    },
+    /// Parse every source file (no prefilter, no rules) and report grammar health and
+    /// parse throughput per language: the benchmark's baseline.
+    Stats {
+        #[arg(default_value = ".")]
+        paths: Vec<PathBuf>,
+        #[arg(long, default_value_t = 0)]
+        threads: usize,
     },
 }
 
@@ -118,11 +122,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
                     writeln!(out, "{}", serde_json::to_string_pretty(&metas)?)?;
                 }
                 ListFormat::Table => {
-                    writeln!(
-                        out,
-                        "{:<44} {:<12} {:<22} {:<8} SUMMARY",
-                        "ID", "PLATFORM", "LANGUAGES", "SEVERITY"
-                    )?;
+                    writeln!(out, "{:<44} {:<12} {:<22} {:<8} SUMMARY", "ID", "PLATFORM", "LANGUAGES", "SEVERITY")?;
                     for r in &registry.rules {
                         let m = r.meta();
                         let langs: Vec<&str> = m.languages.iter().map(|l| l.name()).collect();
@@ -140,21 +140,43 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
             }
             Ok(EXIT_CLEAN)
         }
+        Command::Stats { paths, threads } => {
+            for p in &paths {
+                if !p.exists() {
+                    anyhow::bail!("{}: no such file or directory", p.display());
+                }
+            }
+            let stats = crate::engine::stats::parse_stats(&paths, threads, crate::source::DEFAULT_MAX_FILE_BYTES)?;
+            let mut out = std::io::stdout().lock();
+            writeln!(
+                out,
+                "{:<8} {:>8} {:>10} {:>12} {:>10} {:>10}",
+                "LANG", "FILES", "MB", "WITH ERRORS", "CLEAN %", "PARSE s"
+            )?;
+            for (name, l) in [("dart", &stats.dart), ("swift", &stats.swift), ("kotlin", &stats.kotlin)] {
+                let clean =
+                    if l.files == 0 { 100.0 } else { 100.0 * (l.files - l.files_with_errors) as f64 / l.files as f64 };
+                writeln!(
+                    out,
+                    "{name:<8} {:>8} {:>10.1} {:>12} {:>9.1}% {:>10.2}",
+                    l.files,
+                    l.bytes as f64 / 1e6,
+                    l.files_with_errors,
+                    clean,
+                    l.parse_time.as_secs_f64()
+                )?;
+            }
+            writeln!(out, "wall time {:.2}s, {} files skipped", stats.wall_time.as_secs_f64(), stats.skipped)?;
+            Ok(EXIT_CLEAN)
+        }
         Command::Explain { rule } => match registry.get(&rule) {
             Some(r) => {
                 write!(std::io::stdout().lock(), "{}", r.meta().render_markdown())?;
                 Ok(EXIT_CLEAN)
             }
             None => {
-                let ids: Vec<&str> = registry
-                    .rules
-                    .iter()
-                    .map(|r| r.meta().id.as_str())
-                    .collect();
-                anyhow::bail!(
-                    "unknown rule `{rule}`; `bglint rules` lists them ({})",
-                    ids.join(", ")
-                )
+                let ids: Vec<&str> = registry.rules.iter().map(|r| r.meta().id.as_str()).collect();
+                anyhow::bail!("unknown rule `{rule}`; `bglint rules` lists them ({})", ids.join(", "))
             }
         },
     }
@@ -162,10 +184,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
 
 fn check(registry: &'static Registry, args: CheckArgs) -> anyhow::Result<u8> {
     let engine = Engine::new(registry);
-    let options = Options {
-        threads: args.threads,
-        max_file_bytes: args.max_file_size,
-    };
+    let options = Options { threads: args.threads, max_file_bytes: args.max_file_size };
     let result = engine.check_paths(&args.paths, &options)?;
     let to_file = args.output.is_some();
     match args.format {
@@ -187,11 +206,7 @@ fn check(registry: &'static Registry, args: CheckArgs) -> anyhow::Result<u8> {
             }
         }
     }
-    Ok(if result.diagnostics.is_empty() {
-        EXIT_CLEAN
-    } else {
-        EXIT_FINDINGS
-    })
+    Ok(if result.diagnostics.is_empty() { EXIT_CLEAN } else { EXIT_FINDINGS })
 }
 
 /// Writes a report atomically: a temporary file beside the target, then a rename.
@@ -204,20 +219,11 @@ fn write_output(path: Option<&std::path::Path>, bytes: &[u8]) -> anyhow::Result<
             Ok(())
         }
         Some(path) => {
-            let dir = path
-                .parent()
-                .filter(|p| !p.as_os_str().is_empty())
-                .unwrap_or(std::path::Path::new("."));
-            let tmp = dir.join(format!(
-                ".{}.bglint-tmp",
-                path.file_name()
-                    .and_then(|n| n.to_str())
-                    .unwrap_or("report")
-            ));
-            std::fs::write(&tmp, bytes)
-                .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", tmp.display()))?;
-            std::fs::rename(&tmp, path)
-                .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+            let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+            let tmp =
+                dir.join(format!(".{}.bglint-tmp", path.file_name().and_then(|n| n.to_str()).unwrap_or("report")));
+            std::fs::write(&tmp, bytes).map_err(|e| anyhow::anyhow!("cannot write {}: {e}", tmp.display()))?;
+            std::fs::rename(&tmp, path).map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
             Ok(())
         }
     }

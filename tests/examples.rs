@@ -40,12 +40,7 @@ fn unmark(code: &str) -> (String, Vec<Range<usize>>) {
 
 fn spans_of(engine: &Engine, rule: &str, lang: Language, code: &str) -> Vec<Range<usize>> {
     let outcome = check_text(engine, &path_for(lang), code).expect("analysis runs");
-    outcome
-        .diagnostics
-        .into_iter()
-        .filter(|d| d.rule == rule)
-        .map(|d| d.span)
-        .collect()
+    outcome.diagnostics.into_iter().filter(|d| d.rule == rule).map(|d| d.span).collect()
 }
 
 fn commented_out(lang: Language, code: &str) -> String {
@@ -55,12 +50,8 @@ fn commented_out(lang: Language, code: &str) -> String {
 
 fn in_string(lang: Language, code: &str) -> Option<String> {
     match lang {
-        Language::Dart if !code.contains("'''") => {
-            Some(format!("const example = r'''\n{code}\n''';\n"))
-        }
-        Language::Swift if !code.contains("\"\"\"#") => {
-            Some(format!("let example = #\"\"\"\n{code}\n\"\"\"#\n"))
-        }
+        Language::Dart if !code.contains("'''") => Some(format!("const example = r'''\n{code}\n''';\n")),
+        Language::Swift if !code.contains("\"\"\"#") => Some(format!("let example = #\"\"\"\n{code}\n\"\"\"#\n")),
         // Kotlin raw strings still interpolate `$x`, which is code; skip those examples.
         Language::Kotlin if !code.contains('$') && !code.contains("\"\"\"") => {
             Some(format!("val example = \"\"\"\n{code}\n\"\"\"\n"))
@@ -72,57 +63,22 @@ fn in_string(lang: Language, code: &str) -> Option<String> {
 #[test]
 fn every_rule_has_documentation_and_examples() {
     let registry = Registry::builtin().unwrap();
-    assert!(
-        registry.rules.len() >= 9,
-        "the nine foundation rules are registered"
-    );
+    assert!(registry.rules.len() >= 9, "the nine foundation rules are registered");
     for rule in &registry.rules {
         let m = rule.meta();
-        let kebab = !m.id.is_empty()
-            && m.id
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        let kebab = !m.id.is_empty() && m.id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
         assert!(kebab, "{}: ids are kebab-case", m.id);
-        assert!(
-            !m.summary.trim().is_empty() && !m.help.trim().is_empty(),
-            "{}: summary and help",
-            m.id
-        );
-        for (part, text) in [
-            ("what", &m.docs.what),
-            ("why", &m.docs.why),
-            ("instead", &m.docs.instead),
-        ] {
-            assert!(
-                text.trim().len() > 20,
-                "{}: docs.{part} is missing or too short",
-                m.id
-            );
+        assert!(!m.summary.trim().is_empty() && !m.help.trim().is_empty(), "{}: summary and help", m.id);
+        for (part, text) in [("what", &m.docs.what), ("why", &m.docs.why), ("instead", &m.docs.instead)] {
+            assert!(text.trim().len() > 20, "{}: docs.{part} is missing or too short", m.id);
         }
-        assert!(
-            m.docs.sources.iter().any(|s| s.starts_with("https://")),
-            "{}: needs a source link",
-            m.id
-        );
-        assert!(
-            !m.bad.is_empty() && !m.good.is_empty(),
-            "{}: needs bad and good examples",
-            m.id
-        );
+        assert!(m.docs.sources.iter().any(|s| s.starts_with("https://")), "{}: needs a source link", m.id);
+        assert!(!m.bad.is_empty() && !m.good.is_empty(), "{}: needs bad and good examples", m.id);
         for lang in &m.languages {
-            assert!(
-                m.bad.iter().any(|e| e.lang == *lang),
-                "{}: no bad example in {}",
-                m.id,
-                lang.name()
-            );
+            assert!(m.bad.iter().any(|e| e.lang == *lang), "{}: no bad example in {}", m.id, lang.name());
         }
         for ex in &m.bad {
-            assert!(
-                !unmark(&ex.code).1.is_empty(),
-                "{}: a bad example marks no span with «»",
-                m.id
-            );
+            assert!(!unmark(&ex.code).1.is_empty(), "{}: a bad example marks no span with «»", m.id);
         }
     }
 }
@@ -140,21 +96,14 @@ fn examples_fire_exactly_where_marked_and_nowhere_else() {
             let label = format!("{} bad #{}", m.id, i + 1);
             let got = spans_of(&engine, &m.id, *lang, &code);
             if got != expected {
-                failures.push(format!(
-                    "{label}: expected findings at {expected:?}, got {got:?}\n{code}"
-                ));
+                failures.push(format!("{label}: expected findings at {expected:?}, got {got:?}\n{code}"));
             }
             // A multibyte comment on top shifts byte offsets, not the finding.
             let prefix = "// Ünïcödé — 日本語 😀 prelude\n";
-            let shifted: Vec<_> = expected
-                .iter()
-                .map(|r| r.start + prefix.len()..r.end + prefix.len())
-                .collect();
+            let shifted: Vec<_> = expected.iter().map(|r| r.start + prefix.len()..r.end + prefix.len()).collect();
             let got = spans_of(&engine, &m.id, *lang, &format!("{prefix}{code}"));
             if got != shifted {
-                failures.push(format!(
-                    "{label} with a multibyte prefix: expected {shifted:?}, got {got:?}"
-                ));
+                failures.push(format!("{label} with a multibyte prefix: expected {shifted:?}, got {got:?}"));
             }
             let got = spans_of(&engine, &m.id, *lang, &commented_out(*lang, &code));
             if !got.is_empty() {
@@ -171,20 +120,11 @@ fn examples_fire_exactly_where_marked_and_nowhere_else() {
         for (i, Example { lang, code }) in m.good.iter().enumerate() {
             let got = spans_of(&engine, &m.id, *lang, code);
             if !got.is_empty() {
-                failures.push(format!(
-                    "{} good #{} fires at {got:?}:\n{code}",
-                    m.id,
-                    i + 1
-                ));
+                failures.push(format!("{} good #{} fires at {got:?}:\n{code}", m.id, i + 1));
             }
             checked += 1;
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{} example failures:\n\n{}",
-        failures.len(),
-        failures.join("\n\n")
-    );
+    assert!(failures.is_empty(), "{} example failures:\n\n{}", failures.len(), failures.join("\n\n"));
     assert!(checked >= 18, "examples were found and run");
 }

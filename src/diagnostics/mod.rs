@@ -6,9 +6,7 @@ use std::sync::Arc;
 
 use crate::source::Span;
 
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Info,
@@ -64,12 +62,7 @@ pub struct Finding {
 
 impl Finding {
     pub fn new(span: Span, message: impl Into<String>) -> Self {
-        Finding {
-            span,
-            message: message.into(),
-            labels: Vec::new(),
-            fix: None,
-        }
+        Finding { span, message: message.into(), labels: Vec::new(), fix: None }
     }
 
     pub fn with_label(mut self, label: Label) -> Self {

@@ -6,17 +6,8 @@ use std::path::{Path, PathBuf};
 use ignore::{WalkBuilder, WalkParallel};
 
 /// Directories that hold generated or third-party code in mobile projects.
-pub const SKIPPED_DIRS: &[&str] = &[
-    "Pods",
-    ".dart_tool",
-    "build",
-    "DerivedData",
-    ".symlinks",
-    ".gradle",
-    "node_modules",
-    "Carthage",
-    ".build",
-];
+pub const SKIPPED_DIRS: &[&str] =
+    &["Pods", ".dart_tool", "build", "DerivedData", ".symlinks", ".gradle", "node_modules", "Carthage", ".build"];
 
 /// Generated Dart sources (json_serializable, freezed, mockito, …).
 pub const SKIPPED_SUFFIXES: &[&str] = &[".g.dart", ".freezed.dart", ".mocks.dart"];

@@ -84,10 +84,7 @@ pub fn render(result: &RunResult) -> String {
             path: display_path(&d.path),
             start: lines.position(&d.text, d.span.start),
             end: lines.position(&d.text, d.span.end),
-            byte_range: ByteRange {
-                start: d.span.start,
-                end: d.span.end,
-            },
+            byte_range: ByteRange { start: d.span.start, end: d.span.end },
             message: &d.message,
             help: &d.help,
             docs_url: &d.docs_url,
@@ -96,10 +93,7 @@ pub fn render(result: &RunResult) -> String {
                 .iter()
                 .map(|l| Related {
                     path: display_path(&l.path),
-                    byte_range: ByteRange {
-                        start: l.span.start,
-                        end: l.span.end,
-                    },
+                    byte_range: ByteRange { start: l.span.start, end: l.span.end },
                     message: &l.message,
                 })
                 .collect(),
@@ -109,10 +103,7 @@ pub fn render(result: &RunResult) -> String {
                     .edits
                     .iter()
                     .map(|e| JsonEdit {
-                        byte_range: ByteRange {
-                            start: e.span.start,
-                            end: e.span.end,
-                        },
+                        byte_range: ByteRange { start: e.span.start, end: e.span.end },
                         replacement: &e.replacement,
                     })
                     .collect(),
@@ -121,24 +112,10 @@ pub fn render(result: &RunResult) -> String {
     }
     let report = Report {
         version: 1,
-        tool: Tool {
-            name: "bglint",
-            version: env!("CARGO_PKG_VERSION"),
-        },
+        tool: Tool { name: "bglint", version: env!("CARGO_PKG_VERSION") },
         findings,
-        skipped: result
-            .skipped
-            .iter()
-            .map(|(p, r)| Skipped {
-                path: display_path(p),
-                reason: r.to_string(),
-            })
-            .collect(),
-        partly_unreadable: result
-            .syntax_error_files
-            .iter()
-            .map(|p| display_path(p))
-            .collect(),
+        skipped: result.skipped.iter().map(|(p, r)| Skipped { path: display_path(p), reason: r.to_string() }).collect(),
+        partly_unreadable: result.syntax_error_files.iter().map(|p| display_path(p)).collect(),
         summary: &result.summary,
     };
     serde_json::to_string_pretty(&report).expect("JSON report serializes")

@@ -1,8 +1,6 @@
 //! Human output: a code frame per finding (codespan-reporting), then one summary line.
 
-use codespan_reporting::diagnostic::{
-    Diagnostic as CsDiagnostic, Label as CsLabel, Severity as CsSeverity,
-};
+use codespan_reporting::diagnostic::{Diagnostic as CsDiagnostic, Label as CsLabel, Severity as CsSeverity};
 use codespan_reporting::files::SimpleFiles;
 use codespan_reporting::term::{self, termcolor::WriteColor};
 
@@ -14,15 +12,14 @@ pub fn render(result: &RunResult, out: &mut dyn WriteColor) -> std::io::Result<(
     let config = term::Config::default();
     let mut files = SimpleFiles::new();
     let mut ids: Vec<(std::path::PathBuf, usize)> = Vec::new();
-    let mut file_id =
-        |path: &std::path::Path, text: &str, files: &mut SimpleFiles<String, String>| {
-            if let Some((_, id)) = ids.iter().find(|(p, _)| p == path) {
-                return *id;
-            }
-            let id = files.add(display_path(path), text.to_string());
-            ids.push((path.to_path_buf(), id));
-            id
-        };
+    let mut file_id = |path: &std::path::Path, text: &str, files: &mut SimpleFiles<String, String>| {
+        if let Some((_, id)) = ids.iter().find(|(p, _)| p == path) {
+            return *id;
+        }
+        let id = files.add(display_path(path), text.to_string());
+        ids.push((path.to_path_buf(), id));
+        id
+    };
     for d in &result.diagnostics {
         let id = file_id(&d.path, &d.text, &mut files);
         let severity = match d.severity {
@@ -41,10 +38,7 @@ pub fn render(result: &RunResult, out: &mut dyn WriteColor) -> std::io::Result<(
             .with_code(d.rule)
             .with_message(&d.message)
             .with_labels(labels)
-            .with_notes(vec![
-                format!("help: {}", d.help),
-                format!("docs: {}", d.docs_url),
-            ]);
+            .with_notes(vec![format!("help: {}", d.help), format!("docs: {}", d.docs_url)]);
         term::emit_to_write_style(out, &config, &files, &diag).map_err(std::io::Error::other)?;
     }
     for (path, reason) in &result.skipped {
@@ -82,19 +76,12 @@ pub fn summary_line(result: &RunResult) -> String {
             plural(s.infos, "info")
         )
     };
-    let mut line = format!(
-        "{findings} in {} analysed ({} parsed)",
-        plural(s.files_analyzed, "file"),
-        s.files_parsed
-    );
+    let mut line = format!("{findings} in {} analysed ({} parsed)", plural(s.files_analyzed, "file"), s.files_parsed);
     if s.files_skipped > 0 {
         line.push_str(&format!(", {} skipped", plural(s.files_skipped, "file")));
     }
     if s.files_with_syntax_errors > 0 {
-        line.push_str(&format!(
-            ", {} partly unreadable",
-            plural(s.files_with_syntax_errors, "file")
-        ));
+        line.push_str(&format!(", {} partly unreadable", plural(s.files_with_syntax_errors, "file")));
     }
     line.push_str(&format!(" in {:.2}s.", s.elapsed.as_secs_f64()));
     line

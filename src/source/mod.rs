@@ -38,10 +38,7 @@ impl std::fmt::Display for SkipReason {
             }
             SkipReason::Binary => write!(f, "looks binary (contains NUL bytes)"),
             SkipReason::NotUtf8 { valid_up_to } => {
-                write!(
-                    f,
-                    "is not valid UTF-8 (first bad byte at offset {valid_up_to})"
-                )
+                write!(f, "is not valid UTF-8 (first bad byte at offset {valid_up_to})")
             }
         }
     }
@@ -49,20 +46,14 @@ impl std::fmt::Display for SkipReason {
 
 impl SourceFile {
     pub fn new(path: impl Into<PathBuf>, text: impl Into<Arc<str>>) -> Self {
-        SourceFile {
-            path: path.into(),
-            text: text.into(),
-        }
+        SourceFile { path: path.into(), text: text.into() }
     }
 
     /// Reads a file, refusing what a linter of source code should not try to parse.
     pub fn load(path: &Path, max_bytes: u64) -> Result<SourceFile, SkipReason> {
         let meta = std::fs::metadata(path).map_err(|e| SkipReason::Unreadable(e.to_string()))?;
         if meta.len() > max_bytes {
-            return Err(SkipReason::TooLarge {
-                bytes: meta.len(),
-                limit: max_bytes,
-            });
+            return Err(SkipReason::TooLarge { bytes: meta.len(), limit: max_bytes });
         }
         let bytes = std::fs::read(path).map_err(|e| SkipReason::Unreadable(e.to_string()))?;
         Self::from_bytes(path, bytes)
@@ -76,9 +67,7 @@ impl SourceFile {
         match String::from_utf8(bytes) {
             // A BOM stays in the text: spans then match the bytes editors see.
             Ok(text) => Ok(SourceFile::new(path, text)),
-            Err(e) => Err(SkipReason::NotUtf8 {
-                valid_up_to: e.utf8_error().valid_up_to(),
-            }),
+            Err(e) => Err(SkipReason::NotUtf8 { valid_up_to: e.utf8_error().valid_up_to() }),
         }
     }
 }
@@ -119,18 +108,12 @@ impl LineIndex {
         let offset = floor_char_boundary(text, offset.min(text.len()));
         let line = self.line_of(offset);
         let column = text[self.starts[line]..offset].chars().count() + 1;
-        LineCol {
-            line: line + 1,
-            column,
-        }
+        LineCol { line: line + 1, column }
     }
 }
 
 fn memchr_newlines(text: &str) -> impl Iterator<Item = usize> + '_ {
-    text.bytes()
-        .enumerate()
-        .filter(|&(_, b)| b == b'\n')
-        .map(|(i, _)| i + 1)
+    text.bytes().enumerate().filter(|&(_, b)| b == b'\n').map(|(i, _)| i + 1)
 }
 
 fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
@@ -152,19 +135,13 @@ mod tests {
         let x = text.find('x').unwrap();
         assert_eq!(idx.position(text, x), LineCol { line: 2, column: 5 });
         let after_emoji = text.find('\n').unwrap();
-        assert_eq!(
-            idx.position(text, after_emoji),
-            LineCol { line: 1, column: 6 }
-        );
+        assert_eq!(idx.position(text, after_emoji), LineCol { line: 1, column: 6 });
     }
 
     #[test]
     fn binary_and_invalid_utf8_are_refused() {
         let p = Path::new("a.dart");
-        assert_eq!(
-            SourceFile::from_bytes(p, b"ab\0cd".to_vec()).unwrap_err(),
-            SkipReason::Binary
-        );
+        assert_eq!(SourceFile::from_bytes(p, b"ab\0cd".to_vec()).unwrap_err(), SkipReason::Binary);
         assert!(matches!(
             SourceFile::from_bytes(p, vec![b'a', 0xff, b'b']).unwrap_err(),
             SkipReason::NotUtf8 { valid_up_to: 1 }

@@ -1,0 +1,243 @@
+//! The command line as users and CI see it: exit codes, formats, colour, hostile inputs.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn bglint(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_bglint"))
+        .args(args)
+        .current_dir(cwd)
+        .env_remove("NO_COLOR")
+        .env_remove("CLICOLOR_FORCE")
+        .output()
+        .expect("bglint runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).expect("stdout is UTF-8")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8(o.stderr.clone()).expect("stderr is UTF-8")
+}
+
+const BAD_DART: &str =
+    "void schedule() {\n  Workmanager().registerPeriodicTask('p', 'p', frequency: const Duration(minutes: 1));\n}\n";
+const GOOD_DART: &str =
+    "void schedule() {\n  Workmanager().registerPeriodicTask('p', 'p', frequency: const Duration(hours: 1));\n}\n";
+
+fn project(files: &[(&str, &[u8])]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, bytes) in files {
+        let path = dir.path().join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, bytes).unwrap();
+    }
+    dir
+}
+
+#[test]
+fn exit_codes_distinguish_clean_findings_and_errors() {
+    let clean = project(&[("lib/a.dart", GOOD_DART.as_bytes())]);
+    let o = bglint(&["check", "."], clean.path());
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert!(stdout(&o).contains("No findings in 1 file analysed"), "{}", stdout(&o));
+
+    let dirty = project(&[("lib/a.dart", BAD_DART.as_bytes())]);
+    let o = bglint(&["check"], dirty.path());
+    assert_eq!(o.status.code(), Some(1));
+
+    let o = bglint(&["check", "does/not/exist"], clean.path());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("does/not/exist"), "{}", stderr(&o));
+
+    let o = bglint(&["check", "--format", "yaml"], clean.path());
+    assert_eq!(o.status.code(), Some(2), "unknown flag values are usage errors");
+
+    let o = bglint(&["explain", "no-such-rule"], clean.path());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("unknown rule `no-such-rule`"));
+}
+
+#[test]
+fn files_without_rule_keywords_are_not_parsed() {
+    let dir = project(&[
+        ("lib/plain.dart", b"void main() { print('hello'); }\n"),
+        ("ios/View.swift", b"struct V { let title = \"x\" }\n"),
+        ("lib/a.dart", GOOD_DART.as_bytes()),
+    ]);
+    let o = bglint(&["check", "--format", "json"], dir.path());
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["summary"]["files_analyzed"], 3);
+    assert_eq!(v["summary"]["files_parsed"], 1, "only the file mentioning a rule keyword is parsed");
+}
+
+#[test]
+fn generated_and_vendored_code_is_skipped() {
+    let dir = project(&[
+        ("lib/a.g.dart", BAD_DART.as_bytes()),
+        ("ios/Pods/Lib/x.dart", BAD_DART.as_bytes()),
+        ("build/app/x.dart", BAD_DART.as_bytes()),
+        (".gitignore", b"ignored/\n"),
+        ("ignored/x.dart", BAD_DART.as_bytes()),
+        ("lib/real.dart", BAD_DART.as_bytes()),
+    ]);
+    let o = bglint(&["check", "--format", "json"], dir.path());
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let paths: Vec<&str> = v["findings"].as_array().unwrap().iter().map(|f| f["path"].as_str().unwrap()).collect();
+    assert_eq!(paths, ["lib/real.dart"]);
+    // Named explicitly, a generated file is analysed.
+    let o = bglint(&["check", "lib/a.g.dart"], dir.path());
+    assert_eq!(o.status.code(), Some(1));
+}
+
+#[test]
+fn text_output_has_code_frame_help_and_summary() {
+    let dirty = project(&[("lib/a.dart", BAD_DART.as_bytes())]);
+    let o = bglint(&["check", "--color", "never"], dirty.path());
+    let out = stdout(&o);
+    assert!(out.contains("warning[flutter-periodic-task-under-15-min]"), "{out}");
+    assert!(out.contains("lib/a.dart:2:59"), "{out}");
+    assert!(out.contains("^^^^^^^^^^^^^^^^^^^^^^^^^^"), "the code frame underlines the interval: {out}");
+    assert!(out.contains("= help: "), "{out}");
+    assert!(out.contains("Found 1 problem: 0 errors, 1 warning, 0 infos in 1 file analysed (1 parsed)"), "{out}");
+    assert!(!out.contains('\u{1b}'), "--color never prints no escape codes");
+}
+
+#[test]
+fn colour_follows_flag_and_no_color() {
+    let dirty = project(&[("lib/a.dart", BAD_DART.as_bytes())]);
+    let o = bglint(&["check", "--color", "always"], dirty.path());
+    assert!(stdout(&o).contains('\u{1b}'), "--color always colours even when piped");
+    // Piped output with the default `auto` is plain.
+    let o = bglint(&["check"], dirty.path());
+    assert!(!stdout(&o).contains('\u{1b}'));
+    let o = Command::new(env!("CARGO_BIN_EXE_bglint"))
+        .args(["check"])
+        .current_dir(dirty.path())
+        .env("CLICOLOR_FORCE", "1")
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert!(!stdout(&o).contains('\u{1b}'), "NO_COLOR wins over CLICOLOR_FORCE");
+}
+
+#[test]
+fn json_output_has_the_documented_shape() {
+    let dirty = project(&[("lib/a.dart", BAD_DART.as_bytes()), ("lib/b.dart", GOOD_DART.as_bytes())]);
+    let o = bglint(&["check", "--format", "json"], dirty.path());
+    assert_eq!(o.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("valid JSON");
+    assert_eq!(v["version"], 1);
+    assert_eq!(v["tool"]["name"], "bglint");
+    let f = &v["findings"][0];
+    assert_eq!(f["rule"], "flutter-periodic-task-under-15-min");
+    assert_eq!(f["severity"], "warning");
+    assert_eq!(f["path"], "lib/a.dart");
+    assert_eq!(f["start"]["line"], 2);
+    assert_eq!(f["start"]["column"], 59);
+    assert_eq!(f["end"]["line"], 2);
+    let (start, end) = (f["byte_range"]["start"].as_u64().unwrap(), f["byte_range"]["end"].as_u64().unwrap());
+    assert_eq!(&BAD_DART[start as usize..end as usize], "const Duration(minutes: 1)");
+    assert!(f["message"].as_str().unwrap().contains("1 min"));
+    assert!(f["help"].as_str().unwrap().len() > 10);
+    assert!(f["docs_url"].as_str().unwrap().ends_with("/flutter-periodic-task-under-15-min.md"));
+    assert_eq!(v["summary"]["files_analyzed"], 2);
+    assert_eq!(v["summary"]["warnings"], 1);
+    assert_eq!(v["findings"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn output_file_is_written_whole() {
+    let dirty = project(&[("lib/a.dart", BAD_DART.as_bytes())]);
+    let o = bglint(&["check", "--format", "json", "--output", "report.json"], dirty.path());
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).is_empty());
+    let text = std::fs::read_to_string(dirty.path().join("report.json")).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v["findings"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn hostile_files_are_skipped_with_a_note_never_a_panic() {
+    let mut huge = String::from("void f() {\n");
+    while huge.len() < 300_000 {
+        huge.push_str("  Workmanager().registerPeriodicTask('p', 'p', frequency: const Duration(hours: 1));\n");
+    }
+    huge.push_str("}\n");
+    let dir = project(&[
+        ("lib/binary.dart", b"\x00\x01\x02PK\x03\x04 registerPeriodicTask"),
+        ("ios/Bad.swift", b"let x = \"\xff\xfe\" // UNTimeIntervalNotificationTrigger"),
+        ("lib/huge.dart", huge.as_bytes()),
+        ("lib/bad.dart", BAD_DART.as_bytes()),
+    ]);
+    let o = bglint(&["check", "--color", "never", "--max-file-size", "200000"], dir.path());
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(1), "the readable bad file still reports: {out}");
+    assert!(out.contains("note: skipped lib/binary.dart: looks binary"), "{out}");
+    assert!(out.contains("note: skipped ios/Bad.swift: is not valid UTF-8"), "{out}");
+    assert!(out.contains("note: skipped lib/huge.dart: is "), "{out}");
+    assert!(out.contains("3 files skipped"), "{out}");
+    assert!(!stderr(&o).contains("panicked"), "{}", stderr(&o));
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn unreadable_file_is_a_note_not_a_crash() {
+    // Reading /proc/self/mem from offset 0 fails with EIO, even for root.
+    let dir = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink("/proc/self/mem", dir.path().join("mem.dart")).unwrap();
+    let o = bglint(&["check", "--color", "never", "mem.dart"], dir.path());
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    assert!(stdout(&o).contains("note: skipped mem.dart: could not be read"), "{}", stdout(&o));
+}
+
+#[test]
+fn deeply_nested_and_broken_code_does_not_crash() {
+    let depth = 20_000;
+    let nested = format!(
+        "void f() {{ Workmanager().registerPeriodicTask('p', 'p', frequency: {}Duration(minutes: 1){}); }}\n",
+        "(".repeat(depth),
+        ")".repeat(depth)
+    );
+    let broken = format!("{BAD_DART}class Half extends {{ void f( {{ \n");
+    let dir = project(&[("lib/nested.dart", nested.as_bytes()), ("lib/broken.dart", broken.as_bytes())]);
+    let o = bglint(&["check", "--color", "never"], dir.path());
+    let out = stdout(&o);
+    assert!(matches!(o.status.code(), Some(0 | 1)), "{out}{}", stderr(&o));
+    assert!(out.contains("partly unreadable"), "syntax errors are counted: {out}");
+    assert!(out.contains("lib/broken.dart has regions the grammar could not read"), "{out}");
+    // What did parse is still checked.
+    assert!(out.contains("lib/broken.dart:2:59"), "a finding beside a broken region is still reported: {out}");
+}
+
+#[test]
+fn rules_and_explain_list_every_rule() {
+    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let o = bglint(&["rules", "--format", "json"], here);
+    assert_eq!(o.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let ids: Vec<&str> = v.as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap()).collect();
+    for id in [
+        "android-periodic-work-under-15-min",
+        "flutter-periodic-task-under-15-min",
+        "ios-repeating-notification-under-60s",
+        "ios-timer-scheduled-on-background-entry",
+        "dart-timer-on-app-pause",
+        "dart-background-entrypoint-not-annotated",
+        "ios-bgtask-registered-after-launch",
+        "ios-background-task-not-ended",
+        "ios-voip-push-without-callkit-report",
+    ] {
+        assert!(ids.contains(&id), "{id} is listed");
+        let o = bglint(&["explain", id], here);
+        assert_eq!(o.status.code(), Some(0));
+        let text = stdout(&o);
+        for heading in ["## What", "## Why", "## Instead", "## Sources", "## Bad", "## Good"] {
+            assert!(text.contains(heading), "{id}: explain shows {heading}");
+        }
+        assert!(!text.contains('«'), "markers are stripped");
+    }
+    let o = bglint(&["rules"], here);
+    assert!(stdout(&o).lines().next().unwrap().starts_with("ID"));
+}

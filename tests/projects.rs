@@ -1,0 +1,93 @@
+//! Each fixture project, as a user sees it: text and JSON output, snapshotted with insta.
+//! Review changes with `cargo insta review` (or set INSTA_UPDATE=always and read the diff).
+
+use std::path::Path;
+use std::process::Command;
+
+fn run(project: &str, format: &str) -> (i32, String) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = Command::new(env!("CARGO_BIN_EXE_bglint"))
+        .args(["check", &format!("fixtures/{project}"), "--format", format, "--color", "never"])
+        .current_dir(root)
+        .output()
+        .expect("bglint runs");
+    (out.status.code().unwrap_or(-1), String::from_utf8(out.stdout).unwrap())
+}
+
+/// The elapsed time is the only unstable part of the output.
+fn stable_text(text: &str) -> String {
+    text.lines()
+        .map(|l| match l.rfind(" in ") {
+            Some(i) if l.ends_with("s.") && (l.starts_with("Found") || l.starts_with("No findings")) => {
+                format!("{} in [elapsed].", &l[..i])
+            }
+            _ => l.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn stable_json(text: &str) -> serde_json::Value {
+    let mut v: serde_json::Value = serde_json::from_str(text).expect("valid JSON");
+    v["summary"]["elapsed"] = serde_json::Value::from(0);
+    v
+}
+
+fn rules_fired(json: &serde_json::Value) -> Vec<String> {
+    let mut ids: Vec<String> =
+        json["findings"].as_array().unwrap().iter().map(|f| f["rule"].as_str().unwrap().to_string()).collect();
+    ids.sort();
+    ids.dedup();
+    ids
+}
+
+#[test]
+fn ios_app() {
+    let (code, text) = run("ios-app", "text");
+    assert_eq!(code, 1);
+    insta::assert_snapshot!("ios_app_text", stable_text(&text));
+    let (_, json) = run("ios-app", "json");
+    let json = stable_json(&json);
+    assert_eq!(
+        rules_fired(&json),
+        [
+            "ios-background-task-not-ended",
+            "ios-bgtask-registered-after-launch",
+            "ios-repeating-notification-under-60s",
+            "ios-timer-scheduled-on-background-entry",
+            "ios-voip-push-without-callkit-report",
+        ]
+    );
+    insta::assert_json_snapshot!("ios_app_json", json);
+}
+
+#[test]
+fn android_app() {
+    let (code, text) = run("android-app", "text");
+    assert_eq!(code, 1);
+    insta::assert_snapshot!("android_app_text", stable_text(&text));
+    let (_, json) = run("android-app", "json");
+    let json = stable_json(&json);
+    assert_eq!(rules_fired(&json), ["android-periodic-work-under-15-min"]);
+    insta::assert_json_snapshot!("android_app_json", json);
+}
+
+#[test]
+fn flutter_app() {
+    let (code, text) = run("flutter-app", "text");
+    assert_eq!(code, 1);
+    insta::assert_snapshot!("flutter_app_text", stable_text(&text));
+    let (_, json) = run("flutter-app", "json");
+    let json = stable_json(&json);
+    assert_eq!(
+        rules_fired(&json),
+        [
+            "dart-background-entrypoint-not-annotated",
+            "dart-timer-on-app-pause",
+            "flutter-periodic-task-under-15-min",
+            "ios-repeating-notification-under-60s",
+            "ios-timer-scheduled-on-background-entry",
+        ]
+    );
+    insta::assert_json_snapshot!("flutter_app_json", json);
+}

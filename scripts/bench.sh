@@ -28,7 +28,7 @@ for i in $(seq "$runs"); do
   if [ -z "$best" ] || [ "$(echo "$t < $best" | bc)" = 1 ]; then best=$t; fi
 done
 echo "bglint check: best ${best}s of $runs"
-[ -f /tmp/bglint-bench-mem ] && echo "peak RSS: $(( $(cat /tmp/bglint-bench-mem) / 1024 )) MB"
+[ -f /tmp/bglint-bench-mem ] && echo "peak RSS: $(( $(tail -1 /tmp/bglint-bench-mem) / 1024 )) MB"
 python3 - <<'PY'
 import json
 r = json.load(open('/tmp/bglint-bench.json'))

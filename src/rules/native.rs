@@ -30,6 +30,16 @@ pub struct NativeRule {
 }
 
 impl NativeRule {
+    /// Runs the rule alone on `code`, as if it were a file of `lang`: for unit tests.
+    pub fn check_code(&self, lang: Language, code: &str) -> Vec<Finding> {
+        let source = crate::source::SourceFile::new(format!("example.{}", lang.name()), code);
+        let mut out = Vec::new();
+        if let Some(file) = ParsedFile::parse(lang, &source) {
+            (self.check)(&file, &mut out);
+        }
+        out
+    }
+
     pub fn meta(&self) -> RuleMeta {
         let examples = |list: &[(Language, &str)]| {
             list.iter().map(|(lang, code)| Example { lang: *lang, code: code.to_string() }).collect()

@@ -546,15 +546,10 @@ fn sounds_final(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::SourceFile;
 
     /// The source text of each finding `check` reports in `code`.
     fn reported(code: &str) -> Vec<String> {
-        let src = SourceFile::new("t.swift", code);
-        let file = ParsedFile::parse(SWIFT, &src).unwrap();
-        let mut out = Vec::new();
-        check(&file, &mut out);
-        out.iter().map(|f| code[f.span.clone()].to_string()).collect()
+        RULE.check_code(SWIFT, code).iter().map(|f| code[f.span.clone()].to_string()).collect()
     }
 
     #[test]

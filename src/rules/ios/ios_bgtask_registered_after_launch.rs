@@ -438,14 +438,9 @@ fn conforms_to_app(file: &ParsedFile<'_>, init: Node<'_>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::SourceFile;
 
     fn findings(code: &str) -> Vec<String> {
-        let src = SourceFile::new("t.swift", code);
-        let file = ParsedFile::parse(Language::Swift, &src).unwrap();
-        let mut out = Vec::new();
-        check(&file, &mut out);
-        out.into_iter().map(|f| f.message).collect()
+        RULE.check_code(Language::Swift, code).into_iter().map(|f| f.message).collect()
     }
 
     const REGISTER: &str = "BGTaskScheduler.shared.register(forTaskWithIdentifier: \"a\", using: nil) { t in run(t) }";

@@ -378,7 +378,6 @@ impl<'t> Goal<'t> for Reports<'_, 't, '_> {
 mod tests {
     use super::*;
     use crate::lang::Language;
-    use crate::source::SourceFile;
 
     /// The source text of each finding `check` reports in a CallKit file whose handler has `body`,
     /// followed by `helpers`.
@@ -388,11 +387,7 @@ mod tests {
              _ registry: PKPushRegistry, didReceiveIncomingPushWith payload: PKPushPayload, for type: PKPushType, \
              completion: @escaping () -> Void) {{\n{body}\n    }}\n{helpers}\n}}\n"
         );
-        let src = SourceFile::new("t.swift", code.as_str());
-        let file = ParsedFile::parse(Language::Swift, &src).unwrap();
-        let mut out = Vec::new();
-        check(&file, &mut out);
-        out.iter().map(|f| code[f.span.clone()].to_string()).collect()
+        RULE.check_code(Language::Swift, &code).iter().map(|f| code[f.span.clone()].to_string()).collect()
     }
 
     #[test]

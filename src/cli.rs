@@ -150,20 +150,21 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
             let mut out = std::io::stdout().lock();
             writeln!(
                 out,
-                "{:<8} {:>8} {:>10} {:>12} {:>10} {:>10}",
-                "LANG", "FILES", "MB", "WITH ERRORS", "CLEAN %", "PARSE s"
+                "{:<8} {:>8} {:>10} {:>12} {:>10} {:>10} {:>10}",
+                "LANG", "FILES", "MB", "WITH ERRORS", "CLEAN %", "PARSE s", "MAX DEPTH"
             )?;
             for (name, l) in [("dart", &stats.dart), ("swift", &stats.swift), ("kotlin", &stats.kotlin)] {
                 let clean =
                     if l.files == 0 { 100.0 } else { 100.0 * (l.files - l.files_with_errors) as f64 / l.files as f64 };
                 writeln!(
                     out,
-                    "{name:<8} {:>8} {:>10.1} {:>12} {:>9.1}% {:>10.2}",
+                    "{name:<8} {:>8} {:>10.1} {:>12} {:>9.1}% {:>10.2} {:>10}",
                     l.files,
                     l.bytes as f64 / 1e6,
                     l.files_with_errors,
                     clean,
-                    l.parse_time.as_secs_f64()
+                    l.parse_time.as_secs_f64(),
+                    l.max_depth
                 )?;
             }
             writeln!(out, "wall time {:.2}s, {} files skipped", stats.wall_time.as_secs_f64(), stats.skipped)?;

@@ -201,10 +201,24 @@ fn deeply_nested_and_broken_code_does_not_crash() {
         ")".repeat(depth)
     );
     let broken = format!("{BAD_DART}class Half extends {{ void f( {{ \n");
-    let dir = project(&[("lib/nested.dart", nested.as_bytes()), ("lib/broken.dart", broken.as_bytes())]);
+    // Just under the depth limit, the recursive path analysis of the VoIP rule must still fit
+    // in a worker's stack (debug builds have the largest frames).
+    let n = 490;
+    let voip = format!(
+        "import CallKit\nfunc pushRegistry(_ r: PKPushRegistry, didReceiveIncomingPushWith p: PKPushPayload, for t: PKPushType, completion: @escaping () -> Void) {{\n{}return\n{}provider.reportNewIncomingCall(with: u, update: x) {{ _ in completion() }}\n}}\n",
+        "if a {\n".repeat(n),
+        "}\n".repeat(n)
+    );
+    let dir = project(&[
+        ("lib/nested.dart", nested.as_bytes()),
+        ("lib/broken.dart", broken.as_bytes()),
+        ("ios/Voip.swift", voip.as_bytes()),
+    ]);
     let o = bglint(&["check", "--color", "never"], dir.path());
     let out = stdout(&o);
     assert!(matches!(o.status.code(), Some(0 | 1)), "{out}{}", stderr(&o));
+    assert!(out.contains("note: skipped lib/nested.dart: nests "), "{out}");
+    assert!(out.contains("ios/Voip.swift:"), "the near-limit file is analysed: {out}");
     assert!(out.contains("partly unreadable"), "syntax errors are counted: {out}");
     assert!(out.contains("lib/broken.dart has regions the grammar could not read"), "{out}");
     // What did parse is still checked.

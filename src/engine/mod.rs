@@ -30,12 +30,18 @@ impl Default for Options {
     }
 }
 
+/// Syntax trees deeper than this are not analysed: real code on 235 MB of apps peaks at 120,
+/// and rules that walk statements recursively must never exhaust a thread's stack.
+pub const MAX_TREE_DEPTH: usize = 1000;
+
 /// What happened to one source file.
 #[derive(Debug, Default)]
 pub struct FileOutcome {
     pub parsed: bool,
     pub syntax_errors: bool,
     pub diagnostics: Vec<Diagnostic>,
+    /// Set when the file was read but could not be analysed.
+    pub skipped: Option<SkipReason>,
 }
 
 #[derive(Debug, Default, Clone, serde::Serialize)]
@@ -57,6 +63,15 @@ pub struct Summary {
 
 fn as_millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_u64(d.as_millis() as u64)
+}
+
+/// What the prefilter selected for one file: per rule, which match blocks may run
+/// (a Rust rule has one).
+#[derive(Debug)]
+pub struct ActiveRules {
+    blocks: Vec<Vec<bool>>,
+    any_declarative: bool,
+    any_native: bool,
 }
 
 /// The result of a run over paths.
@@ -165,42 +180,57 @@ impl Engine {
     /// Analyses one file's text. Rules whose keywords are absent do not run, and when none
     /// run the file is not parsed at all.
     pub fn check_source(&self, lang: Language, source: &SourceFile) -> anyhow::Result<FileOutcome> {
-        let plan = self.plan(lang);
-        let present = plan.prefilter.present(&source.text);
-        let has = |word: &str| plan.prefilter.keywords.iter().position(|k| k == word).is_some_and(|i| present[i]);
+        match self.select_rules(lang, &source.text) {
+            Some(active) => self.analyze(lang, source, &active),
+            None => Ok(FileOutcome::default()),
+        }
+    }
 
-        // Which rules (and which of their blocks) may match this file.
-        let mut active_blocks: Vec<Vec<bool>> = Vec::with_capacity(self.registry.rules.len());
-        let mut any_declarative = false;
-        let mut any_native = false;
+    /// The prefilter: which rules (and which of their match blocks) may match a text, or `None`
+    /// when no rule can, so the file need not be parsed.
+    pub fn select_rules(&self, lang: Language, text: &str) -> Option<ActiveRules> {
+        let plan = self.plan(lang);
+        let present = plan.prefilter.present(text);
+        let has = |word: &str| plan.prefilter.keywords.iter().position(|k| k == word).is_some_and(|i| present[i]);
+        let mut active = ActiveRules {
+            blocks: Vec::with_capacity(self.registry.rules.len()),
+            any_declarative: false,
+            any_native: false,
+        };
         for rule in &self.registry.rules {
             match rule {
                 RuleImpl::Declarative(d) => {
                     let blocks: Vec<bool> = d.blocks.iter().map(|b| b.language == lang && b.prefilter(has)).collect();
-                    any_declarative |= blocks.iter().any(|b| *b);
-                    active_blocks.push(blocks);
+                    active.any_declarative |= blocks.iter().any(|b| *b);
+                    active.blocks.push(blocks);
                 }
                 RuleImpl::Native(n) => {
                     let on = n.languages.contains(&lang) && n.keywords.iter().any(|k| has(k));
-                    any_native |= on;
-                    active_blocks.push(vec![on]);
+                    active.any_native |= on;
+                    active.blocks.push(vec![on]);
                 }
             }
         }
-        if !any_declarative && !any_native {
-            return Ok(FileOutcome::default());
-        }
+        (active.any_declarative || active.any_native).then_some(active)
+    }
 
+    /// Parses a file and runs the rules the prefilter selected.
+    pub fn analyze(&self, lang: Language, source: &SourceFile, active: &ActiveRules) -> anyhow::Result<FileOutcome> {
+        let (any_declarative, any_native, active_blocks) = (active.any_declarative, active.any_native, &active.blocks);
         let Some(file) = ParsedFile::parse(lang, source) else {
             return Ok(FileOutcome::default());
         };
         let mut outcome =
-            FileOutcome { parsed: true, syntax_errors: file.has_syntax_errors(), diagnostics: Vec::new() };
+            FileOutcome { parsed: true, syntax_errors: file.has_syntax_errors(), ..FileOutcome::default() };
+        if file.nests_deeper_than(MAX_TREE_DEPTH) {
+            outcome.skipped = Some(SkipReason::TooDeep { limit: MAX_TREE_DEPTH });
+            return Ok(outcome);
+        }
         let mut findings: Vec<(usize, Finding)> = Vec::new();
 
         if any_declarative {
             if let Some(combined) = self.combined_query(lang)? {
-                run_query(combined, &file, &active_blocks, self.registry, &mut findings);
+                run_query(combined, &file, active_blocks, self.registry, &mut findings);
             }
         }
         if any_native {
@@ -248,56 +278,67 @@ impl Engine {
         }
         let results: Mutex<RunResult> = Mutex::new(RunResult::default());
         let failure: Mutex<Option<anyhow::Error>> = Mutex::new(None);
-        walk::walker(paths, options.threads).run(|| {
-            Box::new(|entry| {
-                let entry = match entry {
-                    Ok(e) => e,
-                    Err(err) => {
-                        let path = err_path(&err).unwrap_or_default();
-                        let mut r = results.lock().unwrap();
-                        r.skipped.push((path, SkipReason::Unreadable(err.to_string())));
-                        return ignore::WalkState::Continue;
-                    }
-                };
-                let path = entry.path();
-                let explicit = entry.depth() == 0;
-                if !entry.file_type().is_some_and(|t| t.is_file()) || (!explicit && walk::is_generated(path)) {
-                    return ignore::WalkState::Continue;
+        let record = |f: &mut dyn FnMut(&mut RunResult)| f(&mut results.lock().unwrap_or_else(|e| e.into_inner()));
+        // On the walker's threads: read and prefilter (most files stop here, unparsed).
+        let triage = |walked: walk::Walked| {
+            let (path, explicit) = match walked {
+                walk::Walked::File { path, explicit } => (path, explicit),
+                walk::Walked::Unreadable { path, error } => {
+                    record(&mut |r| r.skipped.push((path.clone(), SkipReason::Unreadable(error.clone()))));
+                    return None;
                 }
-                let Some(lang) = Language::from_path(path) else {
-                    return ignore::WalkState::Continue;
-                };
-                let source = match SourceFile::load(path, options.max_file_bytes) {
-                    Ok(s) => s,
-                    Err(reason) => {
-                        let mut r = results.lock().unwrap();
+            };
+            if !explicit && walk::is_generated(&path) {
+                return None;
+            }
+            let lang = Language::from_path(&path)?;
+            let source = match SourceFile::load(&path, options.max_file_bytes) {
+                Ok(s) => s,
+                Err(reason) => {
+                    record(&mut |r| {
                         r.summary.files_analyzed += 1;
-                        r.skipped.push((path.to_path_buf(), reason));
-                        return ignore::WalkState::Continue;
-                    }
-                };
-                match self.check_source(lang, &source) {
-                    Ok(outcome) => {
-                        let mut r = results.lock().unwrap();
-                        r.summary.files_analyzed += 1;
-                        r.summary.files_parsed += usize::from(outcome.parsed);
-                        if outcome.syntax_errors {
-                            r.syntax_error_files.push(path.to_path_buf());
-                        }
-                        r.diagnostics.extend(outcome.diagnostics);
-                        ignore::WalkState::Continue
-                    }
-                    Err(e) => {
-                        *failure.lock().unwrap() = Some(e);
-                        ignore::WalkState::Quit
-                    }
+                        r.skipped.push((path.clone(), reason.clone()));
+                    });
+                    return None;
                 }
-            })
-        });
-        if let Some(e) = failure.into_inner().unwrap() {
+            };
+            let active = self.select_rules(lang, &source.text);
+            if active.is_none() {
+                record(&mut |r| r.summary.files_analyzed += 1);
+            }
+            Some((lang, source, active?))
+        };
+        // On the workers: parse and run rules.
+        let work = |(lang, source, active): (Language, SourceFile, ActiveRules)| {
+            // A defect in one rule must not end the run: the file is reported as skipped.
+            let checked =
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.analyze(lang, &source, &active)))
+                    .unwrap_or_else(|payload| {
+                        Ok(FileOutcome {
+                            skipped: Some(SkipReason::InternalError(panic_message(&payload))),
+                            ..FileOutcome::default()
+                        })
+                    });
+            match checked {
+                Ok(mut outcome) => record(&mut |r| {
+                    r.summary.files_analyzed += 1;
+                    r.summary.files_parsed += usize::from(outcome.parsed);
+                    if outcome.syntax_errors {
+                        r.syntax_error_files.push(source.path.clone());
+                    }
+                    if let Some(reason) = outcome.skipped.take() {
+                        r.skipped.push((source.path.clone(), reason));
+                    }
+                    r.diagnostics.append(&mut outcome.diagnostics);
+                }),
+                Err(e) => *failure.lock().unwrap_or_else(|e| e.into_inner()) = Some(e),
+            }
+        };
+        walk::for_each_file(paths, options.threads, triage, work);
+        if let Some(e) = failure.into_inner().unwrap_or_else(|e| e.into_inner()) {
             return Err(e);
         }
-        let mut result = results.into_inner().unwrap();
+        let mut result = results.into_inner().unwrap_or_else(|e| e.into_inner());
         result.diagnostics.sort_by(|a, b| (&a.path, a.span.start, a.rule).cmp(&(&b.path, b.span.start, b.rule)));
         result.skipped.sort_by(|a, b| a.0.cmp(&b.0));
         result.syntax_error_files.sort();
@@ -316,16 +357,16 @@ impl Engine {
     }
 }
 
-fn registry_id(registry: &'static Registry, index: usize) -> &'static str {
-    registry.rules[index].meta().id.as_str()
+fn panic_message(payload: &Box<dyn std::any::Any + Send>) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".to_string())
 }
 
-fn err_path(err: &ignore::Error) -> Option<PathBuf> {
-    match err {
-        ignore::Error::WithPath { path, .. } => Some(path.clone()),
-        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => err_path(err),
-        _ => None,
-    }
+fn registry_id(registry: &'static Registry, index: usize) -> &'static str {
+    registry.rules[index].meta().id.as_str()
 }
 
 fn run_query<'t>(

@@ -15,6 +15,9 @@ pub struct LanguageStats {
     pub files: usize,
     pub bytes: u64,
     pub files_with_errors: usize,
+    /// The deepest syntax tree seen, and where.
+    pub max_depth: usize,
+    pub deepest_file: Option<PathBuf>,
     #[serde(serialize_with = "secs")]
     pub parse_time: Duration,
 }
@@ -46,31 +49,33 @@ impl ParseStats {
 pub fn parse_stats(paths: &[PathBuf], threads: usize, max_file_bytes: u64) -> anyhow::Result<ParseStats> {
     let started = Instant::now();
     let stats = Mutex::new(ParseStats::default());
-    walk::walker(paths, threads).run(|| {
-        Box::new(|entry| {
-            let Ok(entry) = entry else { return ignore::WalkState::Continue };
-            let path = entry.path();
-            if !entry.file_type().is_some_and(|t| t.is_file()) || walk::is_generated(path) {
-                return ignore::WalkState::Continue;
-            }
-            let Some(lang) = Language::from_path(path) else { return ignore::WalkState::Continue };
-            let Ok(source) = SourceFile::load(path, max_file_bytes) else {
-                stats.lock().unwrap().skipped += 1;
-                return ignore::WalkState::Continue;
-            };
-            let t = Instant::now();
-            let errors = lang::parse(lang, &source.text, None).is_none_or(|tree| tree.root_node().has_error());
-            let elapsed = t.elapsed();
-            let mut s = stats.lock().unwrap();
-            let l = s.of(lang);
-            l.files += 1;
-            l.bytes += source.text.len() as u64;
-            l.files_with_errors += usize::from(errors);
-            l.parse_time += elapsed;
-            ignore::WalkState::Continue
-        })
+    walk::for_each_file(paths, threads, Some, |walked| {
+        let walk::Walked::File { path, .. } = walked else { return };
+        if walk::is_generated(&path) {
+            return;
+        }
+        let Some(lang) = Language::from_path(&path) else { return };
+        let Ok(source) = SourceFile::load(&path, max_file_bytes) else {
+            stats.lock().unwrap_or_else(|e| e.into_inner()).skipped += 1;
+            return;
+        };
+        let t = Instant::now();
+        let parsed = lang::ParsedFile::parse(lang, &source);
+        let elapsed = t.elapsed();
+        let errors = parsed.as_ref().is_none_or(|f| f.has_syntax_errors());
+        let depth = parsed.as_ref().map_or(0, |f| f.max_depth());
+        let mut s = stats.lock().unwrap_or_else(|e| e.into_inner());
+        let l = s.of(lang);
+        l.files += 1;
+        l.bytes += source.text.len() as u64;
+        l.files_with_errors += usize::from(errors);
+        l.parse_time += elapsed;
+        if depth > l.max_depth {
+            l.max_depth = depth;
+            l.deepest_file = Some(path.clone());
+        }
     });
-    let mut stats = stats.into_inner().unwrap();
+    let mut stats = stats.into_inner().unwrap_or_else(|e| e.into_inner());
     stats.wall_time = started.elapsed();
     Ok(stats)
 }

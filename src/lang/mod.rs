@@ -115,8 +115,75 @@ impl<'s> ParsedFile<'s> {
         self.tree.root_node().has_error()
     }
 
+    /// How deeply the syntax tree nests, counted without recursion (a full walk: for `stats`).
+    pub fn max_depth(&self) -> usize {
+        let mut cursor = self.tree.walk();
+        let (mut depth, mut max) = (0usize, 0usize);
+        loop {
+            if cursor.goto_first_child() {
+                depth += 1;
+                max = max.max(depth);
+                continue;
+            }
+            loop {
+                if cursor.goto_next_sibling() {
+                    break;
+                }
+                if !cursor.goto_parent() {
+                    return max;
+                }
+                depth -= 1;
+            }
+        }
+    }
+
+    /// Whether the tree nests deeper than `limit`. Cheap: a subtree of N nodes cannot nest
+    /// deeper than N, and tree-sitter stores each node's descendant count, so only subtrees
+    /// larger than the remaining budget are entered.
+    pub fn nests_deeper_than(&self, limit: usize) -> bool {
+        let mut cursor = self.tree.walk();
+        let mut depth = 0usize;
+        loop {
+            let fits = depth + cursor.node().descendant_count().saturating_sub(1) <= limit;
+            if !fits && cursor.goto_first_child() {
+                depth += 1;
+                if depth > limit {
+                    return true;
+                }
+                continue;
+            }
+            loop {
+                if cursor.goto_next_sibling() {
+                    break;
+                }
+                if !cursor.goto_parent() {
+                    return false;
+                }
+                depth -= 1;
+            }
+        }
+    }
+
     /// Same-file constants (`const`, `static let`, `const val`), collected on first use.
     pub fn consts(&self) -> &consts::ConstTable {
         self.consts.get_or_init(|| consts::ConstTable::collect(self))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn depth_check_agrees_with_a_full_walk() {
+        for n in [0usize, 5, 40, 200] {
+            let code = format!("void f() {{ {}x();{} }}", "if (a) { ".repeat(n), " }".repeat(n));
+            let src = SourceFile::new("t.dart", code);
+            let file = ParsedFile::parse(Language::Dart, &src).unwrap();
+            let depth = file.max_depth();
+            assert!(depth > n, "nesting shows in the tree");
+            assert!(!file.nests_deeper_than(depth), "n={n}");
+            assert!(file.nests_deeper_than(depth - 1), "n={n}");
+        }
     }
 }

@@ -24,9 +24,20 @@ pub struct SourceFile {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SkipReason {
     Unreadable(String),
-    TooLarge { bytes: u64, limit: u64 },
+    TooLarge {
+        bytes: u64,
+        limit: u64,
+    },
     Binary,
-    NotUtf8 { valid_up_to: usize },
+    NotUtf8 {
+        valid_up_to: usize,
+    },
+    /// Parsed, but nested deeper than any real source file: generated or hostile input.
+    TooDeep {
+        limit: usize,
+    },
+    /// A defect in bglint: a rule failed on this file. The run goes on without it.
+    InternalError(String),
 }
 
 impl std::fmt::Display for SkipReason {
@@ -39,6 +50,12 @@ impl std::fmt::Display for SkipReason {
             SkipReason::Binary => write!(f, "looks binary (contains NUL bytes)"),
             SkipReason::NotUtf8 { valid_up_to } => {
                 write!(f, "is not valid UTF-8 (first bad byte at offset {valid_up_to})")
+            }
+            SkipReason::TooDeep { limit } => {
+                write!(f, "nests more than {limit} levels deep (real source stays under 150); not analysed")
+            }
+            SkipReason::InternalError(message) => {
+                write!(f, "hit an internal error in bglint, please report it: {message}")
             }
         }
     }

@@ -5,7 +5,10 @@
 //! Both questions walk a node's ancestors; a closure handed to an observer for some other
 //! event ends the walk, because it runs at that other time.
 
-use super::syntax::{ancestors, as_call, calls_in, function_name, is_closure, is_function_decl, Call};
+use super::syntax::{
+    ancestors, as_call, calls_in, contains, descendants, find_descendant, function_name, is_closure, is_function_decl,
+    Call,
+};
 use super::{Language, Node, ParsedFile};
 
 /// A lifecycle context a rule can ask about.
@@ -56,12 +59,72 @@ const DART_LISTENER_CALLBACKS: &[&str] = &["onPause", "onHide", "onInactive", "o
 
 const KOTLIN_ENTRY_FUNCTIONS: &[&str] = &["onPause", "onStop", "onDestroy"];
 
-/// The innermost node that makes `node` part of a background-entry context, if any.
+/// How far the walk up from a node got.
+enum Walk<'t> {
+    /// Inside a background-entry context: the node that makes it one.
+    Entry(Node<'t>),
+    /// Certainly not (for instance, inside a handler for another event).
+    Outside,
+    /// Reached this ordinary named function with no closure in between: its callers decide.
+    InFunction(Node<'t>),
+}
+
+/// How many levels of same-file helper calls a context is followed through.
+const MAX_CALLER_DEPTH: usize = 3;
+
+/// The innermost node that makes `node` part of a background-entry context, if any. Code in a
+/// same-file helper counts when every reference to the helper is a call made from such a
+/// context (`if (state == AppLifecycleState.paused) _startTimer();`).
 pub fn background_entry<'t>(file: &'t ParsedFile<'_>, node: Node<'t>) -> Option<Node<'t>> {
-    match file.lang {
+    entry_within(file, node, 0)
+}
+
+fn entry_within<'t>(file: &'t ParsedFile<'_>, node: Node<'t>, depth: usize) -> Option<Node<'t>> {
+    let walk = match file.lang {
         Language::Swift => swift_entry(file, node),
         Language::Dart => dart_entry(file, node),
         Language::Kotlin => kotlin_entry(file, node),
+    };
+    match walk {
+        Walk::Entry(n) => Some(n),
+        Walk::InFunction(func) if depth < MAX_CALLER_DEPTH => called_only_from_entry(file, func, depth),
+        Walk::InFunction(_) | Walk::Outside => None,
+    }
+}
+
+/// `func` when it is declared once in the file, every reference to its name is a plain call
+/// (no tear-off, no call on another receiver), and every such call is background-entry code.
+fn called_only_from_entry<'t>(file: &'t ParsedFile<'_>, func: Node<'t>, depth: usize) -> Option<Node<'t>> {
+    let lang = file.lang;
+    let name = function_name(file, func)?;
+    let decl_name = function_name_node(file, func)?;
+    let identifier = if lang == Language::Swift { "simple_identifier" } else { "identifier" };
+    let mut declarations = 0;
+    let mut calls = Vec::new();
+    for n in descendants(file.root()) {
+        if is_function_decl(lang, n) && function_name(file, n) == Some(name) {
+            declarations += 1;
+        } else if n.kind() == identifier && n != decl_name && file.node_text(n) == name {
+            let call = ancestors(n).take(4).filter_map(|a| as_call(file, a)).find(|c| contains(c.callee, n))?;
+            let plain = call.name == name
+                && call.receiver.is_none_or(|r| matches!(file.node_text(r), "self" | "this" | "super"));
+            if !plain {
+                return None;
+            }
+            calls.push(call.node);
+        }
+    }
+    if declarations != 1 || calls.is_empty() {
+        return None;
+    }
+    calls.iter().all(|c| entry_within(file, *c, depth + 1).is_some()).then_some(func)
+}
+
+/// The identifier naming a function declaration.
+fn function_name_node<'t>(file: &ParsedFile<'_>, decl: Node<'t>) -> Option<Node<'t>> {
+    match file.lang {
+        Language::Swift | Language::Kotlin => decl.child_by_field_name("name"),
+        Language::Dart => find_descendant(decl, |n| n.kind() == "function_signature")?.child_by_field_name("name"),
     }
 }
 
@@ -74,9 +137,11 @@ fn call_receiving<'t>(file: &'t ParsedFile<'_>, closure: Node<'t>) -> Option<Cal
     ancestors(closure).take(4).filter_map(|a| as_call(file, a)).find(|c| c.closures(file.lang).contains(&closure))
 }
 
-fn swift_entry<'t>(file: &'t ParsedFile<'_>, node: Node<'t>) -> Option<Node<'t>> {
+fn swift_entry<'t>(file: &'t ParsedFile<'_>, node: Node<'t>) -> Walk<'t> {
+    let mut crossed_closure = false;
     for anc in ancestors(node) {
         if is_closure(Language::Swift, anc) {
+            crossed_closure = true;
             let Some(call) = call_receiving(file, anc) else {
                 continue;
             };
@@ -85,27 +150,27 @@ fn swift_entry<'t>(file: &'t ParsedFile<'_>, node: Node<'t>) -> Option<Node<'t>>
             match call.name {
                 "addObserver" | "sink" | "onReceive" => {
                     if mentions_any(head, SWIFT_ENTRY_NOTIFICATIONS) {
-                        return Some(anc);
+                        return Walk::Entry(anc);
                     }
                     // A handler for some other event runs at that other time.
-                    return None;
+                    return Walk::Outside;
                 }
                 "onChange" if head.contains("scenePhase") => {
-                    return swift_scene_phase_branch(file, node, anc);
+                    return swift_scene_phase_branch(file, node, anc).map_or(Walk::Outside, Walk::Entry);
                 }
                 _ => {}
             }
         }
         if is_function_decl(Language::Swift, anc) {
-            let name = function_name(file, anc)?;
+            let Some(name) = function_name(file, anc) else { return Walk::Outside };
             if SWIFT_ENTRY_FUNCTIONS.contains(&name) || swift_selector_observers(file).contains(&name) {
-                return Some(anc);
+                return Walk::Entry(anc);
             }
-            // A nested function declared inside an entry callback is called later, if at all.
-            return None;
+            // Callers decide only for code that runs when the function does: no closure between.
+            return if crossed_closure { Walk::Outside } else { Walk::InFunction(anc) };
         }
     }
-    None
+    Walk::Outside
 }
 
 /// In `.onChange(of: scenePhase) { phase in if phase == .background { … } }`, the branch.
@@ -144,9 +209,11 @@ fn swift_selector_observers<'t>(file: &'t ParsedFile<'_>) -> Vec<&'t str> {
         .collect()
 }
 
-fn dart_entry<'t>(file: &'t ParsedFile<'_>, node: Node<'t>) -> Option<Node<'t>> {
+fn dart_entry<'t>(file: &'t ParsedFile<'_>, node: Node<'t>) -> Walk<'t> {
     let mut child = node;
+    let mut crossed_closure = false;
     for anc in ancestors(node) {
+        crossed_closure |= is_closure(Language::Dart, anc);
         match anc.kind() {
             "if_statement" => {
                 let cond = anc.child_by_field_name("condition").map(|c| file.node_text(c)).unwrap_or("");
@@ -159,7 +226,7 @@ fn dart_entry<'t>(file: &'t ParsedFile<'_>, node: Node<'t>) -> Option<Node<'t>> 
                 let is_resumed =
                     cond.contains("AppLifecycleState.resumed") && !cond.contains('!') && !cond.contains("||");
                 if (in_consequence && (tests_paused || not_resumed)) || (in_else && is_resumed) {
-                    return Some(anc);
+                    return Walk::Entry(anc);
                 }
             }
             "switch_statement_case" => {
@@ -170,7 +237,7 @@ fn dart_entry<'t>(file: &'t ParsedFile<'_>, node: Node<'t>) -> Option<Node<'t>> 
                     .unwrap_or(anc.end_byte());
                 let head = &file.text()[anc.start_byte()..head_end];
                 if mentions_any(head, DART_PAUSED_STATES) {
-                    return Some(anc);
+                    return Walk::Entry(anc);
                 }
             }
             "named_argument" => {
@@ -179,27 +246,41 @@ fn dart_entry<'t>(file: &'t ParsedFile<'_>, node: Node<'t>) -> Option<Node<'t>> 
                 if DART_LISTENER_CALLBACKS.contains(&label) {
                     let owner = ancestors(anc).find_map(|a| as_call(file, a));
                     if owner.is_some_and(|c| c.name == "AppLifecycleListener") {
-                        return Some(anc);
+                        return Walk::Entry(anc);
                     }
                 }
             }
             _ => {}
         }
         if is_function_decl(Language::Dart, anc) {
-            return None;
+            return if crossed_closure { Walk::Outside } else { Walk::InFunction(anc) };
         }
         child = anc;
     }
-    None
+    Walk::Outside
 }
 
-fn kotlin_entry<'t>(file: &'t ParsedFile<'_>, node: Node<'t>) -> Option<Node<'t>> {
-    let func = ancestors(node).find(|a| a.kind() == "function_declaration")?;
-    let name = function_name(file, func)?;
-    let head = &file.node_text(func)[..file.node_text(func).find('{').unwrap_or(0)];
+fn kotlin_entry<'t>(file: &'t ParsedFile<'_>, node: Node<'t>) -> Walk<'t> {
+    let mut crossed_closure = false;
+    let Some(func) = ancestors(node).find(|a| {
+        crossed_closure |= is_closure(Language::Kotlin, *a);
+        a.kind() == "function_declaration"
+    }) else {
+        return Walk::Outside;
+    };
+    let Some(name) = function_name(file, func) else { return Walk::Outside };
+    let text = file.node_text(func);
+    // The signature: up to the body (`{`) or an expression body (`=`).
+    let head = &text[..text.find(['{', '=']).unwrap_or(text.len())];
     let lifecycle_annotation = head.contains("Lifecycle.Event.ON_STOP") || head.contains("Lifecycle.Event.ON_PAUSE");
     let overrides = head.contains("override");
-    ((overrides && KOTLIN_ENTRY_FUNCTIONS.contains(&name)) || lifecycle_annotation).then_some(func)
+    if (overrides && KOTLIN_ENTRY_FUNCTIONS.contains(&name)) || lifecycle_annotation {
+        Walk::Entry(func)
+    } else if crossed_closure {
+        Walk::Outside
+    } else {
+        Walk::InFunction(func)
+    }
 }
 
 // ------------------------------------------------------------------ background work
@@ -322,6 +403,8 @@ mod tests {
         assert!(entry("func sceneDidEnterBackground(_ s: UIScene) { probe() }"));
         assert!(entry("func sceneDidEnterBackground(_ s: UIScene) { DispatchQueue.main.async { probe() } }"));
         assert!(!entry("func sceneWillEnterForeground(_ s: UIScene) { probe() }"));
+        assert!(entry("func sceneDidEnterBackground(_ s: UIScene) { self.arm() }\nfunc arm() { probe() }"));
+        assert!(!entry("func sceneDidEnterBackground(_ s: UIScene) { arm() }\nfunc viewDidLoad() { arm() }\nfunc arm() { probe() }"));
         assert!(entry(
             "func f() { NotificationCenter.default.addObserver(forName: UIApplication.didEnterBackgroundNotification, object: nil, queue: .main) { _ in probe() } }"
         ));
@@ -351,6 +434,15 @@ mod tests {
             "void f(AppLifecycleState s) { switch (s) { case AppLifecycleState.resumed: probe(); break; default: } }"
         ));
         assert!(entry("final l = AppLifecycleListener(onPause: () { probe(); });"));
+        // Same-file helpers count when every reference is a call from background-entry code.
+        let helper = "void s(AppLifecycleState st) { if (st == AppLifecycleState.paused) { _start(); } }\nvoid _start() { probe(); }";
+        assert!(entry(helper));
+        assert!(!entry(&format!("{helper}\nvoid initState() {{ _start(); }}")), "also called on start");
+        assert!(!entry(&format!("{helper}\nfinal b = Button(onTap: _start);")), "a tear-off runs at another time");
+        assert!(!entry(
+            "void s(AppLifecycleState st) { if (st == AppLifecycleState.paused) { _arm(); } }\nvoid _arm() { button.onTap = () { probe(); }; }"
+        ), "a closure inside the helper runs later");
+        assert!(!entry("void _start() { probe(); _start(); }"), "recursion alone is no context");
         assert!(!entry("final l = AppLifecycleListener(onResume: () { probe(); });"));
     }
 
@@ -359,6 +451,10 @@ mod tests {
         let entry = |c: &str| context_of(Language::Kotlin, c, "probe", Context::BackgroundEntry);
         assert!(entry("class A : Activity() { override fun onStop() { probe() } }"));
         assert!(!entry("class A : Activity() { override fun onStart() { probe() } }"));
+        assert!(entry("class A : Activity() { override fun onStop() = probe() }"));
+        assert!(entry(
+            "class A : Activity() { override fun onStop() { super.onStop(); arm() }\n private fun arm() { probe() } }"
+        ));
         let work = |c: &str| context_of(Language::Kotlin, c, "probe", Context::BackgroundWork);
         assert!(work("class W : Worker() { override fun doWork(): Result { probe(); return Result.success() } }"));
     }

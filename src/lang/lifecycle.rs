@@ -6,8 +6,8 @@
 //! event ends the walk, because it runs at that other time.
 
 use super::syntax::{
-    ancestors, as_call, calls_in, contains, descendants, find_descendant, function_name, is_closure, is_function_decl,
-    Call,
+    ancestors, as_call, call_receiving_closure, calls_in, contains, descendants, find_descendant, function_name,
+    is_closure, is_function_decl, Call,
 };
 use super::{Language, Node, ParsedFile};
 
@@ -132,17 +132,12 @@ fn mentions_any(text: &str, needles: &[&str]) -> bool {
     needles.iter().any(|n| text.contains(n))
 }
 
-/// The call a closure is handed to, as an argument or a trailing closure.
-fn call_receiving<'t>(file: &'t ParsedFile<'_>, closure: Node<'t>) -> Option<Call<'t>> {
-    ancestors(closure).take(4).filter_map(|a| as_call(file, a)).find(|c| c.closures(file.lang).contains(&closure))
-}
-
 fn swift_entry<'t>(file: &'t ParsedFile<'_>, node: Node<'t>) -> Walk<'t> {
     let mut crossed_closure = false;
     for anc in ancestors(node) {
         if is_closure(Language::Swift, anc) {
             crossed_closure = true;
-            let Some(call) = call_receiving(file, anc) else {
+            let Some(call) = call_receiving_closure(file, anc) else {
                 continue;
             };
             let call_text = file.node_text(call.node);
@@ -344,7 +339,7 @@ pub fn background_work<'t>(file: &'t ParsedFile<'_>, node: Node<'t>) -> Option<N
         match file.lang {
             Language::Swift => {
                 if is_closure(Language::Swift, anc) {
-                    if let Some(call) = call_receiving(file, anc) {
+                    if let Some(call) = call_receiving_closure(file, anc) {
                         if call.name == "register" && call.arg("forTaskWithIdentifier").is_some() {
                             return Some(anc);
                         }
@@ -364,7 +359,7 @@ pub fn background_work<'t>(file: &'t ParsedFile<'_>, node: Node<'t>) -> Option<N
             }
             Language::Dart => {
                 if is_closure(Language::Dart, anc) {
-                    if let Some(call) = call_receiving(file, anc) {
+                    if let Some(call) = call_receiving_closure(file, anc) {
                         if call.name == "executeTask" || dart_background_callbacks(file, &call).contains(&anc) {
                             return Some(anc);
                         }

@@ -10,7 +10,7 @@
 
 use std::collections::HashSet;
 
-use super::syntax::{ancestors, as_call, descendants, function_name, is_function_decl, Call};
+use super::syntax::{as_call, call_receiving_closure, descendants, function_name, is_function_decl, Call};
 use super::{Language, Node, ParsedFile};
 
 /// What a rule asks of every path.
@@ -64,11 +64,6 @@ fn body_statements(callable: Node<'_>) -> Option<Node<'_>> {
     named_children(body).find(|c| c.kind() == "statements")
 }
 
-/// The call a closure is handed to, as an argument or as a trailing closure.
-pub fn receiving_call<'t>(file: &'t ParsedFile<'_>, closure: Node<'t>) -> Option<Call<'t>> {
-    ancestors(closure).take(4).filter_map(|a| as_call(file, a)).find(|c| c.closures(Language::Swift).contains(&closure))
-}
-
 /// The calls that run when `node` runs: its own, and those in closures handed to a call that
 /// `enter` accepts (a completion handler, `DispatchQueue.async`, `Task {}`). Closures that are
 /// only stored and nested functions run at some other time, so their calls are left out.
@@ -78,7 +73,7 @@ pub fn calls_run_by<'t>(file: &'t ParsedFile<'_>, node: Node<'t>, enter: &dyn Fn
     while let Some(n) = stack.pop() {
         if n != node {
             let nested = is_function_decl(Language::Swift, n) || n.kind() == "class_declaration";
-            let skipped = n.kind() == "lambda_literal" && !receiving_call(file, n).is_some_and(|c| enter(&c));
+            let skipped = n.kind() == "lambda_literal" && !call_receiving_closure(file, n).is_some_and(|c| enter(&c));
             if nested || skipped {
                 continue;
             }

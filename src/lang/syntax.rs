@@ -221,6 +221,11 @@ pub fn is_call_kind(lang: Language, kind: &str) -> bool {
     }
 }
 
+/// The call a closure is handed to, as an argument or as a trailing closure.
+pub fn call_receiving_closure<'t>(file: &'t ParsedFile<'_>, closure: Node<'t>) -> Option<Call<'t>> {
+    ancestors(closure).take(4).filter_map(|a| as_call(file, a)).find(|c| c.closures(file.lang).contains(&closure))
+}
+
 /// Every call in the subtree under `root`, in source order.
 pub fn calls_in<'t>(file: &'t ParsedFile<'_>, root: Node<'t>) -> Vec<Call<'t>> {
     let mut out = Vec::new();
@@ -272,11 +277,6 @@ pub fn function_name<'t>(file: &'t ParsedFile<'_>, decl: Node<'t>) -> Option<&'t
 /// The nearest enclosing named function declaration (closures are looked through).
 pub fn enclosing_function<'t>(lang: Language, node: Node<'t>) -> Option<Node<'t>> {
     ancestors(node).find(|n| is_function_decl(lang, *n))
-}
-
-/// The nearest enclosing function or closure: the body a `return` leaves.
-pub fn enclosing_callable<'t>(lang: Language, node: Node<'t>) -> Option<Node<'t>> {
-    ancestors(node).find(|n| is_function_decl(lang, *n) || is_closure(lang, *n))
 }
 
 /// The nearest enclosing type declaration (class, struct, extension, object).
@@ -339,9 +339,4 @@ pub fn contains(outer: Node<'_>, inner: Node<'_>) -> bool {
 /// The text of an expression with all whitespace removed, for comparing `self.id` with `id`-ish forms.
 pub fn compact(text: &str) -> String {
     text.chars().filter(|c| !c.is_whitespace()).collect()
-}
-
-/// Identifiers an expression refers to, without a leading `self.`/`this.`.
-pub fn strip_self(text: &str) -> &str {
-    text.strip_prefix("self.").or_else(|| text.strip_prefix("this.")).unwrap_or(text)
 }

@@ -117,10 +117,6 @@ impl LineIndex {
         }
     }
 
-    pub fn line_start(&self, line: usize) -> usize {
-        self.starts[line]
-    }
-
     pub fn position(&self, text: &str, offset: usize) -> LineCol {
         let offset = floor_char_boundary(text, offset.min(text.len()));
         let line = self.line_of(offset);

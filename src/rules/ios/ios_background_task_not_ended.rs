@@ -11,11 +11,10 @@
 use std::collections::HashSet;
 
 use crate::diagnostics::Finding;
-use crate::lang::paths::{
-    calls_run_by, functions_reaching, name_words, named_callable, receiving_call, unmet_exits, Goal,
-};
+use crate::lang::paths::{calls_run_by, functions_reaching, name_words, named_callable, unmet_exits, Goal};
 use crate::lang::syntax::{
-    ancestors, calls_in, contains, descendants, enclosing_function, function_name, is_closure, is_function_decl, Call,
+    ancestors, call_receiving_closure, calls_in, contains, descendants, enclosing_function, function_name, is_closure,
+    is_function_decl, Call,
 };
 use crate::lang::{Language, Node, ParsedFile};
 
@@ -470,7 +469,7 @@ fn bodies_up_to<'t>(file: &'t ParsedFile<'_>, end: Node<'t>, home: Node<'t>) -> 
             return Some(chain);
         }
         if is_closure(SWIFT, a) {
-            let call = receiving_call(file, a)?;
+            let call = call_receiving_closure(file, a)?;
             if call.name != "defer" && !PER_EVENT.contains(&call.name) {
                 chain.push(a);
             }

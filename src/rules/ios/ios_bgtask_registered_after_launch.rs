@@ -10,8 +10,8 @@
 
 use crate::diagnostics::Finding;
 use crate::lang::syntax::{
-    ancestors, as_call, calls_in, compact, contains, descendants, enclosing_type, function_name, is_closure,
-    is_function_decl, Call,
+    ancestors, as_call, call_receiving_closure, calls_in, compact, contains, descendants, enclosing_type,
+    function_name, is_closure, is_function_decl, Call,
 };
 use crate::lang::{Language, Node, ParsedFile};
 
@@ -305,7 +305,7 @@ enum ClosureRuns {
 }
 
 fn closure_runs(file: &ParsedFile<'_>, closure: Node<'_>) -> ClosureRuns {
-    let Some(call) = call_receiving(file, closure) else { return ClosureRuns::Unknown };
+    let Some(call) = call_receiving_closure(file, closure) else { return ClosureRuns::Unknown };
     match call.name {
         "onAppear" | "task" => ClosureRuns::OnEvent(format!("a `.{}` action", call.name)),
         "Button" => ClosureRuns::OnEvent("a button action".to_string()),
@@ -317,11 +317,6 @@ fn closure_runs(file: &ParsedFile<'_>, closure: Node<'_>) -> ClosureRuns {
         name if INLINE_CLOSURE_CALLS.contains(&name) => ClosureRuns::Inline,
         _ => ClosureRuns::Unknown,
     }
-}
-
-/// The call a closure is handed to, as an argument or a trailing closure.
-fn call_receiving<'t>(file: &'t ParsedFile<'_>, closure: Node<'t>) -> Option<Call<'t>> {
-    ancestors(closure).take(4).filter_map(|a| as_call(file, a)).find(|c| c.closures(Language::Swift).contains(&closure))
 }
 
 /// When the body of the function declaration `decl` runs.

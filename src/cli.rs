@@ -100,6 +100,14 @@ fn color_choice(mode: ColorMode, is_tty: bool) -> ColorChoice {
 }
 
 pub fn main() -> ExitCode {
+    // A rule that panics on one file is caught and reported as an internal error for that
+    // file; keep the worker's backtrace off the user's terminal.
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if std::thread::current().name() != Some("bglint-worker") {
+            default_hook(info);
+        }
+    }));
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => ExitCode::from(code),
@@ -206,6 +214,15 @@ fn check(registry: &'static Registry, args: CheckArgs) -> anyhow::Result<u8> {
                 stream.reset()?;
             }
         }
+    }
+    if result.internal_errors() > 0 {
+        // Some files were not checked at all: CI must not pass on that.
+        let _ = writeln!(
+            std::io::stderr(),
+            "error: bglint failed on {} file(s) (see the notes above); please report it",
+            result.internal_errors()
+        );
+        return Ok(EXIT_ERROR);
     }
     Ok(if result.diagnostics.is_empty() { EXIT_CLEAN } else { EXIT_FINDINGS })
 }

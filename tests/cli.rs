@@ -170,6 +170,9 @@ fn hostile_files_are_skipped_with_a_note_never_a_panic() {
         ("ios/Bad.swift", b"let x = \"\xff\xfe\" // UNTimeIntervalNotificationTrigger"),
         ("lib/huge.dart", huge.as_bytes()),
         ("lib/bad.dart", BAD_DART.as_bytes()),
+        ("lib/empty.dart", b""),
+        ("lib/crlf.dart", BAD_DART.replace('\n', "\r\n").as_bytes()),
+        ("lib/bom.dart", format!("\u{feff}{BAD_DART}").as_bytes()),
     ]);
     let o = bglint(&["check", "--color", "never", "--max-file-size", "200000"], dir.path());
     let out = stdout(&o);
@@ -178,6 +181,10 @@ fn hostile_files_are_skipped_with_a_note_never_a_panic() {
     assert!(out.contains("note: skipped ios/Bad.swift: is not valid UTF-8"), "{out}");
     assert!(out.contains("note: skipped lib/huge.dart: is "), "{out}");
     assert!(out.contains("3 files skipped"), "{out}");
+    // CRLF and a byte-order mark change neither the finding nor its line and column.
+    assert!(out.contains("lib/crlf.dart:2:59"), "{out}");
+    assert!(out.contains("lib/bom.dart:2:59"), "{out}");
+    assert!(out.contains("in 7 files analysed"), "the empty file is analysed too: {out}");
     assert!(!stderr(&o).contains("panicked"), "{}", stderr(&o));
 }
 

@@ -60,6 +60,58 @@ fn in_string(lang: Language, code: &str) -> Option<String> {
     }
 }
 
+/// (rule, span) of every finding, with or without the keyword prefilter.
+fn findings(engine: &Engine, path: &std::path::Path, code: &str, prefilter: bool) -> Vec<(String, Range<usize>)> {
+    let lang = Language::from_path(path).unwrap();
+    let source = bglint::source::SourceFile::new(path, code);
+    let outcome = if prefilter {
+        engine.check_source(lang, &source)
+    } else {
+        engine.analyze(lang, &source, &engine.all_rules(lang))
+    };
+    outcome.expect("analysis runs").diagnostics.into_iter().map(|d| (d.rule.to_string(), d.span)).collect()
+}
+
+/// The prefilter must be exact: a rule must never miss a file it would match because a keyword
+/// it declared is absent. Compared on every example, every fixture file and a few layouts that
+/// split a call across lines.
+#[test]
+fn the_prefilter_never_changes_what_is_found() {
+    let engine = engine();
+    let mut inputs: Vec<(PathBuf, String)> = Vec::new();
+    for rule in &engine.registry().rules {
+        let m = rule.meta();
+        for ex in m.bad.iter().chain(&m.good) {
+            inputs.push((path_for(ex.lang), unmark(&ex.code).0));
+        }
+    }
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let mut stack = vec![fixtures];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+            let p = entry.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if Language::from_path(&p).is_some() {
+                inputs.push((p.clone(), std::fs::read_to_string(&p).unwrap()));
+            }
+        }
+    }
+    inputs.push((
+        path_for(Language::Dart),
+        "void f(AppLifecycleState s) {\n  if (s == AppLifecycleState.paused) {\n    Future\n        .delayed(const Duration(minutes: 2), lock);\n  }\n}\n".into(),
+    ));
+    assert!(inputs.len() > 60, "examples and fixtures were found");
+    let mut found_any = 0;
+    for (path, code) in &inputs {
+        let with = findings(&engine, path, code, true);
+        let without = findings(&engine, path, code, false);
+        assert_eq!(with, without, "{}: the prefilter changed the findings\n{code}", path.display());
+        found_any += usize::from(!with.is_empty());
+    }
+    assert!(found_any > 20, "the comparison ran on inputs with findings");
+}
+
 #[test]
 fn every_rule_has_documentation_and_examples() {
     let registry = Registry::builtin().unwrap();

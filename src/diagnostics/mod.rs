@@ -3,8 +3,9 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
-use crate::source::Span;
+use crate::source::{SkipReason, Span};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -90,4 +91,41 @@ pub struct Diagnostic {
     pub docs_url: String,
     pub labels: Vec<Label>,
     pub fix: Option<Fix>,
+}
+
+#[derive(Debug, Default, Clone, serde::Serialize)]
+pub struct Summary {
+    pub errors: usize,
+    pub warnings: usize,
+    pub infos: usize,
+    /// Dart, Swift and Kotlin files read.
+    pub files_analyzed: usize,
+    /// Of those, files that passed the prefilter and were parsed.
+    pub files_parsed: usize,
+    /// Parsed files where the grammar could not read some region: findings there may be incomplete.
+    pub files_with_syntax_errors: usize,
+    /// Files that could not be analysed at all (binary, not UTF-8, too large, unreadable).
+    pub files_skipped: usize,
+    #[serde(serialize_with = "as_millis")]
+    pub elapsed: Duration,
+}
+
+fn as_millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_u64(d.as_millis() as u64)
+}
+
+/// Everything a run produced, for the reporters.
+#[derive(Debug, Default)]
+pub struct RunResult {
+    pub diagnostics: Vec<Diagnostic>,
+    pub skipped: Vec<(PathBuf, SkipReason)>,
+    pub syntax_error_files: Vec<PathBuf>,
+    pub summary: Summary,
+}
+
+impl RunResult {
+    /// Files bglint failed on through a defect of its own (not the user's input).
+    pub fn internal_errors(&self) -> usize {
+        self.skipped.iter().filter(|(_, r)| matches!(r, SkipReason::InternalError(_))).count()
+    }
 }

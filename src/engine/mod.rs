@@ -6,12 +6,13 @@ pub mod walk;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use aho_corasick::AhoCorasick;
 use streaming_iterator::StreamingIterator;
 
 use crate::diagnostics::{Diagnostic, Finding, Severity};
+pub use crate::diagnostics::{RunResult, Summary};
 use crate::lang::{Language, ParsedFile};
 use crate::rules::declarative::{self, CombinedQuery};
 use crate::rules::{Registry, RuleImpl};
@@ -44,27 +45,6 @@ pub struct FileOutcome {
     pub skipped: Option<SkipReason>,
 }
 
-#[derive(Debug, Default, Clone, serde::Serialize)]
-pub struct Summary {
-    pub errors: usize,
-    pub warnings: usize,
-    pub infos: usize,
-    /// Dart, Swift and Kotlin files read.
-    pub files_analyzed: usize,
-    /// Of those, files that passed the prefilter and were parsed.
-    pub files_parsed: usize,
-    /// Parsed files where the grammar could not read some region: findings there may be incomplete.
-    pub files_with_syntax_errors: usize,
-    /// Files that could not be analysed at all (binary, not UTF-8, too large, unreadable).
-    pub files_skipped: usize,
-    #[serde(serialize_with = "as_millis")]
-    pub elapsed: Duration,
-}
-
-fn as_millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_u64(d.as_millis() as u64)
-}
-
 /// What the prefilter selected for one file: per rule, which match blocks may run
 /// (a Rust rule has one).
 #[derive(Debug)]
@@ -72,15 +52,6 @@ pub struct ActiveRules {
     blocks: Vec<Vec<bool>>,
     any_declarative: bool,
     any_native: bool,
-}
-
-/// The result of a run over paths.
-#[derive(Debug, Default)]
-pub struct RunResult {
-    pub diagnostics: Vec<Diagnostic>,
-    pub skipped: Vec<(PathBuf, SkipReason)>,
-    pub syntax_error_files: Vec<PathBuf>,
-    pub summary: Summary,
 }
 
 /// Per-language prefilter: one automaton over every keyword any rule needs.
@@ -212,6 +183,21 @@ impl Engine {
             }
         }
         (active.any_declarative || active.any_native).then_some(active)
+    }
+
+    /// Every rule of `lang`, as if every keyword were present: to test that the prefilter is
+    /// exact (it must never skip a file a rule would match).
+    pub fn all_rules(&self, lang: Language) -> ActiveRules {
+        let blocks = self
+            .registry
+            .rules
+            .iter()
+            .map(|rule| match rule {
+                RuleImpl::Declarative(d) => d.blocks.iter().map(|b| b.language == lang).collect(),
+                RuleImpl::Native(n) => vec![n.languages.contains(&lang)],
+            })
+            .collect();
+        ActiveRules { blocks, any_declarative: true, any_native: true }
     }
 
     /// Parses a file and runs the rules the prefilter selected.

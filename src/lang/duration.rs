@@ -179,11 +179,12 @@ fn eval(file: &ParsedFile<'_>, node: Node<'_>, depth: u8) -> Option<Quantity> {
 
 fn number_literal(text: &str) -> Option<f64> {
     let cleaned: String = text.chars().filter(|c| *c != '_').collect();
-    let cleaned = cleaned.trim_end_matches(['L', 'l', 'f', 'F', 'u', 'U']);
+    // Hex first: `f`/`F` are digits there, only Kotlin's `L`/`u`/`U` are suffixes.
     if let Some(hex) = cleaned.strip_prefix("0x").or_else(|| cleaned.strip_prefix("0X")) {
+        let hex = hex.trim_end_matches(['L', 'l', 'u', 'U']);
         return i64::from_str_radix(hex, 16).ok().map(|v| v as f64);
     }
-    cleaned.parse::<f64>().ok()
+    cleaned.trim_end_matches(['L', 'l', 'f', 'F', 'u', 'U']).parse::<f64>().ok()
 }
 
 /// Arithmetic on two quantities; mixing a duration with a number reads the number in `unit`
@@ -560,6 +561,8 @@ mod tests {
         assert_eq!(s("let probe = .now() + .milliseconds(500)"), Some(500.0));
         assert_eq!(s("let probe = Calendar.current.date(byAdding: .minute, value: 15, to: Date())"), Some(900_000.0));
         assert_eq!(s("let probe = settings.interval"), None);
+        assert_eq!(s("let probe = 0x3F"), Some(63_000.0), "hex digits are not suffixes");
+        assert_eq!(s("let probe = 0xFF"), Some(255_000.0));
         assert_eq!(s("enum R { static let every: TimeInterval = 30 }\nlet probe = R.every"), Some(30_000.0));
     }
 

@@ -97,27 +97,52 @@ fn entry_within<'t>(file: &'t ParsedFile<'_>, node: Node<'t>, depth: usize) -> O
 fn called_only_from_entry<'t>(file: &'t ParsedFile<'_>, func: Node<'t>, depth: usize) -> Option<Node<'t>> {
     let lang = file.lang;
     let name = function_name(file, func)?;
-    let decl_name = function_name_node(file, func)?;
-    let identifier = if lang == Language::Swift { "simple_identifier" } else { "identifier" };
     let mut declarations = 0;
     let mut calls = Vec::new();
-    for n in descendants(file.root()) {
-        if is_function_decl(lang, n) && function_name(file, n) == Some(name) {
+    for ident in identifier_nodes(file, name) {
+        let declares = ancestors(ident)
+            .take(3)
+            .find(|a| is_function_decl(lang, *a))
+            .is_some_and(|decl| function_name_node(file, decl) == Some(ident));
+        if declares {
             declarations += 1;
-        } else if n.kind() == identifier && n != decl_name && file.node_text(n) == name {
-            let call = ancestors(n).take(4).filter_map(|a| as_call(file, a)).find(|c| contains(c.callee, n))?;
-            let plain = call.name == name
-                && call.receiver.is_none_or(|r| matches!(file.node_text(r), "self" | "this" | "super"));
-            if !plain {
-                return None;
-            }
-            calls.push(call.node);
+            continue;
         }
+        let call = ancestors(ident).take(4).filter_map(|a| as_call(file, a)).find(|c| contains(c.callee, ident))?;
+        let plain =
+            call.name == name && call.receiver.is_none_or(|r| matches!(file.node_text(r), "self" | "this" | "super"));
+        if !plain {
+            return None;
+        }
+        calls.push(call.node);
     }
     if declarations != 1 || calls.is_empty() {
         return None;
     }
     calls.iter().all(|c| entry_within(file, *c, depth + 1).is_some()).then_some(func)
+}
+
+/// Every identifier node spelled `name`, from a per-file index built on first use.
+fn identifier_nodes<'t>(file: &'t ParsedFile<'_>, name: &str) -> Vec<Node<'t>> {
+    let kind = if file.lang == Language::Swift { "simple_identifier" } else { "identifier" };
+    let index = file.facts().identifiers.get_or_init(|| {
+        let mut index: std::collections::HashMap<String, Vec<usize>> = std::collections::HashMap::new();
+        for n in descendants(file.root()).filter(|n| n.kind() == kind) {
+            index.entry(file.node_text(n).to_string()).or_default().push(n.start_byte());
+        }
+        index
+    });
+    let starts = index.get(name).map_or(&[][..], Vec::as_slice);
+    starts
+        .iter()
+        .filter_map(|&start| {
+            let mut node = file.root().descendant_for_byte_range(start, start + name.len())?;
+            while node.kind() != kind {
+                node = node.parent()?;
+            }
+            Some(node)
+        })
+        .collect()
 }
 
 /// The identifier naming a function declaration.
@@ -140,17 +165,24 @@ fn swift_entry<'t>(file: &'t ParsedFile<'_>, node: Node<'t>) -> Walk<'t> {
             let Some(call) = call_receiving_closure(file, anc) else {
                 continue;
             };
-            let call_text = file.node_text(call.node);
-            let head = &call_text[..call_text.len().min(400)];
+            // What the observer listens to is in this call's own arguments (or, for Combine's
+            // `sink`, in the `publisher(for:)` it subscribes to), never in a chained call before it.
+            let own_args = call.arg_list.map_or("", |a| file.node_text(a));
             match call.name {
                 "addObserver" | "sink" | "onReceive" => {
-                    if mentions_any(head, SWIFT_ENTRY_NOTIFICATIONS) {
+                    let subscribed = if call.name == "sink" {
+                        let receiver = call.receiver.map_or("", |r| file.node_text(r));
+                        receiver.rfind("publisher(for:").map_or("", |i| &receiver[i..])
+                    } else {
+                        own_args
+                    };
+                    if mentions_any(subscribed, SWIFT_ENTRY_NOTIFICATIONS) {
                         return Walk::Entry(anc);
                     }
                     // A handler for some other event runs at that other time.
                     return Walk::Outside;
                 }
-                "onChange" if head.contains("scenePhase") => {
+                "onChange" if own_args.contains("scenePhase") => {
                     return swift_scene_phase_branch(file, node, anc).map_or(Walk::Outside, Walk::Entry);
                 }
                 _ => {}
@@ -158,7 +190,7 @@ fn swift_entry<'t>(file: &'t ParsedFile<'_>, node: Node<'t>) -> Walk<'t> {
         }
         if is_function_decl(Language::Swift, anc) {
             let Some(name) = function_name(file, anc) else { return Walk::Outside };
-            if SWIFT_ENTRY_FUNCTIONS.contains(&name) || swift_selector_observers(file).contains(&name) {
+            if SWIFT_ENTRY_FUNCTIONS.contains(&name) || swift_selector_observers(file).iter().any(|s| s == name) {
                 return Walk::Entry(anc);
             }
             // Callers decide only for code that runs when the function does: no closure between.
@@ -170,27 +202,52 @@ fn swift_entry<'t>(file: &'t ParsedFile<'_>, node: Node<'t>) -> Walk<'t> {
 
 /// In `.onChange(of: scenePhase) { phase in if phase == .background { … } }`, the branch.
 fn swift_scene_phase_branch<'t>(file: &ParsedFile<'_>, node: Node<'t>, closure: Node<'t>) -> Option<Node<'t>> {
+    let mut child = node;
     for anc in ancestors(node) {
         if anc == closure {
             return None;
         }
-        if matches!(anc.kind(), "if_statement" | "switch_entry") {
-            let head = file.node_text(anc);
-            let cond_end = head.find('{').unwrap_or(head.len());
-            let cond = &head[..cond_end];
-            if (cond.contains(".background") || cond.contains(".inactive")) && !cond.contains("!=") {
-                return Some(anc);
+        // Only the condition or case patterns decide, and only when `node` is in the body.
+        let tests: Vec<Node<'t>> = match anc.kind() {
+            "if_statement" => {
+                let mut cursor = anc.walk();
+                anc.children_by_field_name("condition", &mut cursor).collect()
             }
+            "switch_entry" => anc.named_children(&mut anc.walk()).filter(|c| c.kind() == "switch_pattern").collect(),
+            _ => Vec::new(),
+        };
+        // The body a test guards: an `if`'s first statement block (not its `else`), a case's statements.
+        let in_body = anc.named_children(&mut anc.walk()).find(|c| c.kind() == "statements") == Some(child);
+        let text: String = tests.iter().map(|t| file.node_text(*t)).collect::<Vec<_>>().join(" ");
+        let enters_background = names_case(&text, "background") || names_case(&text, "inactive");
+        if !tests.is_empty() && in_body && !text.contains("!=") && enters_background {
+            return Some(anc);
         }
+        child = anc;
     }
     None
 }
 
-/// Names of methods registered with `#selector(name)` for a background-entry notification.
-fn swift_selector_observers<'t>(file: &'t ParsedFile<'_>) -> Vec<&'t str> {
-    if !file.text().contains("#selector") {
-        return Vec::new();
-    }
+/// Whether `text` names the enum case `.case_name` as a whole word (`.background`, not
+/// `.backgroundColor`).
+fn names_case(text: &str, case_name: &str) -> bool {
+    let needle = format!(".{case_name}");
+    text.match_indices(&needle)
+        .any(|(i, _)| !text[i + needle.len()..].chars().next().is_some_and(|c| c.is_alphanumeric() || c == '_'))
+}
+
+/// Names of methods registered with `#selector(name)` for a background-entry notification,
+/// computed once per file (a file can hold thousands of timers to classify).
+fn swift_selector_observers<'f>(file: &'f ParsedFile<'_>) -> &'f [String] {
+    file.facts().selector_observers.get_or_init(|| {
+        if !file.text().contains("#selector") {
+            return Vec::new();
+        }
+        selector_observers(file)
+    })
+}
+
+fn selector_observers(file: &ParsedFile<'_>) -> Vec<String> {
     calls_in(file, file.root())
         .into_iter()
         .filter(|c| c.name == "addObserver")
@@ -199,7 +256,7 @@ fn swift_selector_observers<'t>(file: &'t ParsedFile<'_>) -> Vec<&'t str> {
             let sel = file.node_text(c.arg("selector")?.value);
             let inner = sel.strip_prefix("#selector(")?.strip_suffix(')')?;
             let inner = inner.rsplit('.').next()?;
-            Some(inner.split('(').next().unwrap_or(inner).trim())
+            Some(inner.split('(').next().unwrap_or(inner).trim().to_string())
         })
         .collect()
 }
@@ -215,11 +272,12 @@ fn dart_entry<'t>(file: &'t ParsedFile<'_>, node: Node<'t>) -> Walk<'t> {
                 let consequence = anc.child_by_field_name("consequence");
                 let in_consequence = consequence.is_some_and(|c| c == child);
                 let in_else = !in_consequence && anc.child_by_field_name("condition") != Some(child);
-                let tests_paused = mentions_any(cond, DART_PAUSED_STATES) && !cond.contains('!');
+                // `!=` or a negated group flips the test; `&& !_loggedOut` does not.
+                let negated = cond.contains("!=") || cond.contains("!(");
+                let tests_paused = mentions_any(cond, DART_PAUSED_STATES) && !negated;
                 let not_resumed =
                     cond.contains("AppLifecycleState.resumed") && cond.contains("!=") && !cond.contains("&&");
-                let is_resumed =
-                    cond.contains("AppLifecycleState.resumed") && !cond.contains('!') && !cond.contains("||");
+                let is_resumed = cond.contains("AppLifecycleState.resumed") && !negated && !cond.contains("||");
                 if (in_consequence && (tests_paused || not_resumed)) || (in_else && is_resumed) {
                     return Walk::Entry(anc);
                 }
@@ -409,6 +467,29 @@ mod tests {
         assert!(entry(
             "class A { func start() { NotificationCenter.default.addObserver(self, selector: #selector(onBg), name: UIApplication.didEnterBackgroundNotification, object: nil) }\n @objc func onBg() { probe() } }"
         ));
+        // A SwiftUI chain: the second observer is for the foreground, whatever came before it.
+        assert!(!entry(
+            "var body: some View { Text(\"\").onReceive(NotificationCenter.default.publisher(for: UIApplication.didEnterBackgroundNotification)) { _ in save() }.onReceive(NotificationCenter.default.publisher(for: UIApplication.willEnterForegroundNotification)) { _ in probe() } }"
+        ));
+        assert!(entry(
+            "func f() { c = NotificationCenter.default.publisher(for: UIApplication.didEnterBackgroundNotification).sink { _ in probe() } }"
+        ));
+        let phase = |branch: &str| {
+            format!("var body: some View {{ Text(\"\").onChange(of: scenePhase) {{ phase in {branch} }} }}")
+        };
+        assert!(entry(&phase("if phase == .background { probe() }")));
+        assert!(!entry(&phase("if phase == .background { save() } else { probe() }")), "the else runs on other phases");
+        assert!(!entry(&phase(
+            "switch phase { case .active: DispatchQueue.global(qos: .background).async { }; probe() default: break }"
+        )));
+        assert!(entry(&phase("switch phase { case .background: probe() default: break }")));
+        assert!(!entry(&phase("if phase == .active, color == .backgroundColor { probe() }")));
+        // Multibyte text where a byte cut would land mid-character must not panic.
+        let long = format!(
+            "func sceneDidEnterBackground(_ s: UIScene) {{ DispatchQueue.main.async {{ let t = \"{}é\"; probe() }} }}",
+            "a".repeat(380)
+        );
+        assert!(entry(&long));
         let work = |c: &str| context_of(Language::Swift, c, "probe", Context::BackgroundWork);
         assert!(work("BGTaskScheduler.shared.register(forTaskWithIdentifier: \"a\", using: nil) { task in probe() }"));
     }
@@ -422,6 +503,10 @@ mod tests {
             "void f(AppLifecycleState s) { if (s == AppLifecycleState.resumed) { a(); } else { probe(); } }"
         ));
         assert!(!entry("void f(AppLifecycleState s) { if (s != AppLifecycleState.paused) { probe(); } }"));
+        assert!(entry(
+            "void f(AppLifecycleState s) { if (s == AppLifecycleState.paused && !_loggedOut) { probe(); } }"
+        ));
+        assert!(!entry("void f(AppLifecycleState s) { if (!(s == AppLifecycleState.paused)) { probe(); } }"));
         assert!(entry(
             "void f(AppLifecycleState s) { switch (s) { case AppLifecycleState.paused: probe(); break; default: } }"
         ));

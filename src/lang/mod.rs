@@ -88,13 +88,23 @@ pub struct ParsedFile<'s> {
     pub source: &'s SourceFile,
     pub tree: Tree,
     consts: std::sync::OnceLock<consts::ConstTable>,
+    facts: FileFacts,
+}
+
+/// Facts shared helpers compute once per file, on first use.
+#[derive(Default)]
+pub struct FileFacts {
+    /// Swift methods registered with `#selector` for background-entry notifications.
+    pub selector_observers: std::sync::OnceLock<Vec<String>>,
+    /// Identifier occurrences by name (start bytes), for resolving same-file callers.
+    pub identifiers: std::sync::OnceLock<std::collections::HashMap<String, Vec<usize>>>,
 }
 
 impl<'s> ParsedFile<'s> {
     /// Parses `source`; `None` only when tree-sitter gives up entirely (it practically never does).
     pub fn parse(lang: Language, source: &'s SourceFile) -> Option<ParsedFile<'s>> {
         let tree = parse(lang, &source.text, None)?;
-        Some(ParsedFile { lang, source, tree, consts: std::sync::OnceLock::new() })
+        Some(ParsedFile { lang, source, tree, consts: std::sync::OnceLock::new(), facts: FileFacts::default() })
     }
 
     pub fn text(&self) -> &'s str {
@@ -162,6 +172,11 @@ impl<'s> ParsedFile<'s> {
                 depth -= 1;
             }
         }
+    }
+
+    /// Per-file facts the shared helpers cache.
+    pub fn facts(&self) -> &FileFacts {
+        &self.facts
     }
 
     /// Same-file constants (`const`, `static let`, `const val`), collected on first use.

@@ -181,9 +181,14 @@ fn dart_call<'t>(file: &'t ParsedFile<'_>, node: Node<'t>) -> Option<Call<'t>> {
         "const_object_expression" | "new_expression" => {
             (node.child_by_field_name("type")?, node.child_by_field_name("arguments")?)
         }
+        // `Future<void>.delayed(…)`: a named constructor with type arguments.
+        "constructor_invocation" => (node.child_by_field_name("type")?, node.child_by_field_name("arguments")?),
         _ => return None,
     };
     let (name, receiver) = match callee.kind() {
+        "type_identifier" if node.kind() == "constructor_invocation" => {
+            (file.node_text(node.child_by_field_name("constructor")?), Some(callee))
+        }
         "identifier" => (file.node_text(callee), None),
         "member_expression" => {
             let prop = callee.child_by_field_name("property")?;
@@ -216,7 +221,9 @@ fn dart_call<'t>(file: &'t ParsedFile<'_>, node: Node<'t>) -> Option<Call<'t>> {
 /// Node kinds that start a call in each grammar (cheap pre-check before [`as_call`]).
 pub fn is_call_kind(lang: Language, kind: &str) -> bool {
     match lang {
-        Language::Dart => matches!(kind, "call_expression" | "const_object_expression" | "new_expression"),
+        Language::Dart => {
+            matches!(kind, "call_expression" | "const_object_expression" | "new_expression" | "constructor_invocation")
+        }
         Language::Swift | Language::Kotlin => kind == "call_expression",
     }
 }

@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use super::display_path;
-use crate::engine::{RunResult, Summary};
+use crate::diagnostics::{RunResult, Summary};
 use crate::source::{LineCol, LineIndex};
 
 #[derive(Serialize)]

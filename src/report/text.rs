@@ -5,8 +5,8 @@ use codespan_reporting::files::SimpleFiles;
 use codespan_reporting::term::{self, termcolor::WriteColor};
 
 use super::display_path;
+use crate::diagnostics::RunResult;
 use crate::diagnostics::Severity;
-use crate::engine::RunResult;
 
 pub fn render(result: &RunResult, out: &mut dyn WriteColor) -> std::io::Result<()> {
     let config = term::Config::default();

@@ -120,7 +120,12 @@ impl LineIndex {
     pub fn position(&self, text: &str, offset: usize) -> LineCol {
         let offset = floor_char_boundary(text, offset.min(text.len()));
         let line = self.line_of(offset);
-        let column = text[self.starts[line]..offset].chars().count() + 1;
+        let mut start = self.starts[line];
+        // Editors do not show a byte-order mark, so it takes no column.
+        if line == 0 && text.starts_with('\u{feff}') && offset >= 3 {
+            start = 3;
+        }
+        let column = text[start..offset].chars().count() + 1;
         LineCol { line: line + 1, column }
     }
 }
@@ -149,6 +154,14 @@ mod tests {
         assert_eq!(idx.position(text, x), LineCol { line: 2, column: 5 });
         let after_emoji = text.find('\n').unwrap();
         assert_eq!(idx.position(text, after_emoji), LineCol { line: 1, column: 6 });
+    }
+
+    #[test]
+    fn a_byte_order_mark_takes_no_column_and_crlf_ends_lines() {
+        let text = "\u{feff}val x = 1\r\nval y = 2\r\n";
+        let idx = LineIndex::new(text);
+        assert_eq!(idx.position(text, text.find('x').unwrap()), LineCol { line: 1, column: 5 });
+        assert_eq!(idx.position(text, text.find('y').unwrap()), LineCol { line: 2, column: 5 });
     }
 
     #[test]

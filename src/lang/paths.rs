@@ -4,11 +4,13 @@
 //!
 //! The analysis is structural and shallow on purpose. It walks statements in order through
 //! `if`, `guard`, `switch`, loops, `do`/`catch` and `defer`, and lets the rule judge each
-//! statement or condition whole. Nested closures and functions are bodies of their own: a
-//! `return` inside them leaves them, not this body. Where the shape defeats it
-//! (`#if … #else`) it gives no answer, so the rule can stay silent.
+//! statement or condition whole. `break`, `continue` and `fallthrough` carry what is still owed
+//! to where they land: the end of the innermost loop or switch (or of the labelled statement),
+//! the loop's next round, the next case. Nested closures and functions are bodies of their own:
+//! a `return` inside them leaves them, not this body. Where the shape defeats it (`#if … #else`,
+//! a jump with nowhere to land) it gives no answer, so the rule can stay silent.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use super::syntax::{as_call, call_receiving_closure, descendants, function_name, is_function_decl, Call};
 use super::{Language, Node, ParsedFile};
@@ -45,17 +47,19 @@ pub fn unmet_exits<'t>(
         return None;
     }
     let stmts = body_statements(body);
-    // `#if A … #else … #endif` puts both branches in one statement list.
-    let alternatives = stmts
-        .into_iter()
-        .flat_map(descendants)
-        .any(|n| n.kind() == "directive" && children(n).any(|c| matches!(c.kind(), "#else" | "#elseif")));
+    // `#if A … #else … #endif` puts both branches in one statement list. (The text test first
+    // spares a tree walk per call in the common case.)
+    let alternatives = stmts.is_some_and(|s| file.node_text(s).contains("#else"))
+        && stmts
+            .into_iter()
+            .flat_map(descendants)
+            .any(|n| n.kind() == "directive" && children(n).any(|c| matches!(c.kind(), "#else" | "#elseif")));
     if alternatives {
         return None;
     }
-    let mut walker = Walker { file, goal, exits: Vec::new() };
+    let mut walker = Walker { file, goal, exits: Vec::new(), targets: Vec::new(), unsure: false };
     walker.block(stmts, armed, Ctx::default());
-    Some(walker.exits)
+    (!walker.unsure).then_some(walker.exits)
 }
 
 /// The statement list of a function declaration's or closure's body (`None` when empty).
@@ -93,23 +97,74 @@ pub fn functions_reaching<'t>(
     base: &dyn Fn(&Call<'t>) -> bool,
     depth: usize,
 ) -> HashSet<&'t str> {
-    let named: Vec<(&str, Node<'t>)> = descendants(file.root()).filter_map(|n| named_callable(file, n)).collect();
-    let mut found: HashSet<&str> = HashSet::new();
-    for _ in 0..=depth {
-        let next: Vec<&str> = named
-            .iter()
-            .filter(|(name, body)| {
-                !found.contains(name)
-                    && calls_run_by(file, *body, &|_| true).iter().any(|c| base(c) || found.contains(c.name))
-            })
-            .map(|(name, _)| *name)
+    Callables::new(file).reaching(base, depth)
+}
+
+/// A file's functions and named closures with the calls each runs, gathered in one walk so that
+/// rules asking about many calls do not walk the file again for each.
+pub struct Callables<'t> {
+    /// (name, body, the calls it runs), in source order.
+    entries: Vec<(&'t str, Node<'t>, Vec<Call<'t>>)>,
+    /// Callee name → the entries that call it.
+    callers: HashMap<&'t str, Vec<usize>>,
+}
+
+impl<'t> Callables<'t> {
+    pub fn new(file: &'t ParsedFile<'_>) -> Self {
+        let entries: Vec<(&'t str, Node<'t>, Vec<Call<'t>>)> = descendants(file.root())
+            .filter_map(|n| named_callable(file, n))
+            .map(|(name, body)| (name, body, calls_run_by(file, body, &|_| true)))
             .collect();
-        if next.is_empty() {
-            break;
+        let mut callers: HashMap<&'t str, Vec<usize>> = HashMap::new();
+        for (i, (_, _, calls)) in entries.iter().enumerate() {
+            for call in calls {
+                let list = callers.entry(call.name).or_default();
+                if list.last() != Some(&i) {
+                    list.push(i);
+                }
+            }
         }
-        found.extend(next);
+        Callables { entries, callers }
     }
-    found
+
+    /// Every (name, body) pair, in source order.
+    pub fn bodies(&self) -> impl Iterator<Item = (&'t str, Node<'t>)> + '_ {
+        self.entries.iter().map(|(name, body, _)| (*name, *body))
+    }
+
+    /// Every (name, call it runs) pair.
+    pub fn calls(&self) -> impl Iterator<Item = (&'t str, &Call<'t>)> + '_ {
+        self.entries.iter().flat_map(|(name, _, calls)| calls.iter().map(move |c| (*name, c)))
+    }
+
+    /// Names of the callables that run a call `base` accepts, directly or through up to `depth`
+    /// more of each other.
+    pub fn reaching(&self, base: &dyn Fn(&Call<'t>) -> bool, depth: usize) -> HashSet<&'t str> {
+        let direct = self.entries.iter().filter(|(_, _, calls)| calls.iter().any(base)).map(|(name, _, _)| *name);
+        self.with_callers(direct.collect(), depth)
+    }
+
+    /// `found` and the names of the callables that call one of them, through up to `depth` more
+    /// of each other.
+    pub fn with_callers(&self, mut found: HashSet<&'t str>, depth: usize) -> HashSet<&'t str> {
+        let mut frontier: Vec<&'t str> = found.iter().copied().collect();
+        for _ in 0..depth {
+            let mut next = Vec::new();
+            for callee in frontier {
+                for &i in self.callers.get(callee).into_iter().flatten() {
+                    let caller = self.entries[i].0;
+                    if found.insert(caller) {
+                        next.push(caller);
+                    }
+                }
+            }
+            if next.is_empty() {
+                break;
+            }
+            frontier = next;
+        }
+        found
+    }
 }
 
 /// `func name(…) { … }` or `let name = { … }`, as (name, body).
@@ -163,12 +218,14 @@ fn conditions(node: Node<'_>) -> Vec<Node<'_>> {
     children(node).take_while(|c| !matches!(c.kind(), "{" | "else")).filter(|c| c.is_named()).collect()
 }
 
-fn children(node: Node<'_>) -> impl Iterator<Item = Node<'_>> {
-    (0..node.child_count()).filter_map(move |i| node.child(i))
+// Through a cursor: `Node::child(i)` counts from the first child, so indexing a long statement
+// list would be quadratic.
+fn children(node: Node<'_>) -> std::vec::IntoIter<Node<'_>> {
+    node.children(&mut node.walk()).collect::<Vec<_>>().into_iter()
 }
 
-fn named_children(node: Node<'_>) -> impl Iterator<Item = Node<'_>> {
-    (0..node.named_child_count()).filter_map(move |i| node.named_child(i))
+fn named_children(node: Node<'_>) -> std::vec::IntoIter<Node<'_>> {
+    node.named_children(&mut node.walk()).collect::<Vec<_>>().into_iter()
 }
 
 /// Calls that never return, so a path through them owes nothing.
@@ -193,79 +250,183 @@ struct Ctx {
     deferred: bool,
 }
 
+/// A statement that `break`, `continue` or `fallthrough` can jump out of.
+#[derive(Clone, Copy, PartialEq)]
+enum Kind {
+    /// `for`, `while`, `repeat`: the target of an unlabelled `break` or `continue`.
+    Loop,
+    /// `switch`: the target of an unlabelled `break` and of `fallthrough`.
+    Switch,
+    /// A labelled `if`, `guard` or `do`: only `break label` leaves it.
+    Labelled,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Jump {
+    Break,
+    Continue,
+    Fallthrough,
+}
+
+/// An enclosing statement that jumps land in, with the goal state they carry there (`None`
+/// while nothing has jumped).
+struct Target<'t> {
+    kind: Kind,
+    label: Option<&'t str>,
+    /// Carried by `break` to the end of the statement.
+    broken: Flow,
+    /// Carried by `continue` to the loop's next round, or by `fallthrough` into the next case.
+    carried: Flow,
+}
+
 struct Walker<'g, 't, 's> {
     file: &'t ParsedFile<'s>,
     goal: &'g dyn Goal<'t>,
     exits: Vec<Node<'t>>,
+    /// The enclosing loops, switches and labelled statements, innermost last.
+    targets: Vec<Target<'t>>,
+    /// A jump this analysis cannot place: it gives no answer.
+    unsure: bool,
 }
 
 impl<'t> Walker<'_, 't, '_> {
     fn block(&mut self, stmts: Option<Node<'t>>, mut pending: bool, mut ctx: Ctx) -> Flow {
+        let mut label = None;
         for stmt in stmts.into_iter().flat_map(named_children) {
-            pending = self.statement(stmt, pending, &mut ctx)?;
+            match stmt.kind() {
+                // `outer: for …` is a label followed by the statement it names.
+                "statement_label" => label = Some(self.file.node_text(stmt).trim_end_matches(':').trim_end()),
+                "comment" | "multiline_comment" => {}
+                _ => pending = self.statement(stmt, pending, &mut ctx, label.take())?,
+            }
         }
         Some(pending)
     }
 
-    fn statement(&mut self, stmt: Node<'t>, pending: bool, ctx: &mut Ctx) -> Flow {
+    fn statement(&mut self, stmt: Node<'t>, pending: bool, ctx: &mut Ctx, label: Option<&'t str>) -> Flow {
         let pending = pending && !ctx.deferred;
+        let c = *ctx;
         match stmt.kind() {
-            "control_transfer_statement" => self.transfer(stmt, pending, *ctx),
-            "if_statement" => self.if_statement(stmt, pending, *ctx),
-            "guard_statement" => {
+            "control_transfer_statement" => self.transfer(stmt, pending, c),
+            // The grammar reads a `fallthrough` statement as a lone name.
+            "simple_identifier" if self.file.node_text(stmt) == "fallthrough" => {
+                self.jump(Jump::Fallthrough, None, pending)
+            }
+            "if_statement" => self.target(Kind::Labelled, label, |w| w.if_statement(stmt, pending, c)),
+            "guard_statement" => self.target(Kind::Labelled, label, |w| {
                 let conds = conditions(stmt);
-                let pending = self.conditions(&conds, pending, *ctx);
+                let pending = w.conditions(&conds, pending, c);
                 let otherwise = blocks(stmt).first().copied().flatten();
-                self.branch(self.goal.excuses(&conds), |w| w.block(otherwise, pending, *ctx));
+                w.branch(w.goal.excuses(&conds), |w| w.block(otherwise, pending, c));
                 Some(pending)
-            }
-            "switch_statement" => {
-                let subject: Vec<Node<'t>> = stmt.child_by_field_name("expr").into_iter().collect();
-                let pending = self.conditions(&subject, pending, *ctx);
-                let excused = self.goal.excuses(&subject);
-                let mut flow = None;
-                let mut entries = named_children(stmt).filter(|c| c.kind() == "switch_entry").peekable();
-                if entries.peek().is_none() {
-                    return Some(pending);
-                }
-                for entry in entries {
-                    let stmts = named_children(entry).find(|c| c.kind() == "statements");
-                    flow = join(flow, self.branch(excused, |w| w.block(stmts, pending, *ctx)));
-                }
-                flow
-            }
-            // A loop body is assumed to run at least once: a goal met inside counts afterwards.
+            }),
+            "switch_statement" => self.target(Kind::Switch, label, |w| w.switch(stmt, pending, c)),
             "for_statement" | "while_statement" | "repeat_while_statement" => {
-                let pending = self.conditions(&conditions(stmt), pending, *ctx);
-                let body = blocks(stmt).first().copied().flatten();
-                Some(self.block(body, pending, *ctx).unwrap_or(pending))
+                self.target(Kind::Loop, label, |w| w.loop_body(stmt, pending, c))
             }
-            "do_statement" => {
-                let catches: Vec<Node<'t>> = named_children(stmt).filter(|c| c.kind() == "catch_block").collect();
-                let inner = Ctx { catches: ctx.catches || !catches.is_empty(), ..*ctx };
-                let mut flow = self.block(blocks(stmt).first().copied().flatten(), pending, inner);
+            "do_statement" => self.target(Kind::Labelled, label, |w| {
+                let catches: Vec<Node<'t>> = named_children(stmt).filter(|n| n.kind() == "catch_block").collect();
+                let inner = Ctx { catches: c.catches || !catches.is_empty(), ..c };
+                let mut flow = w.block(blocks(stmt).first().copied().flatten(), pending, inner);
                 for catch in catches {
-                    flow = join(flow, self.block(blocks(catch).first().copied().flatten(), pending, *ctx));
+                    flow = join(flow, w.block(blocks(catch).first().copied().flatten(), pending, c));
                 }
                 flow
-            }
-            _ => match as_call(self.file, stmt).map(|c| c.name) {
+            }),
+            _ => match self.special_call(stmt) {
                 Some("defer") if self.goal.reached_by(stmt) => {
                     ctx.deferred = true;
                     Some(false)
                 }
                 Some(name) if NEVER_RETURNS.contains(&name) => None,
-                _ => Some(self.step(stmt, pending, *ctx)),
+                _ => Some(self.step(stmt, pending, c)),
             },
         }
     }
 
+    /// Walks a statement that jumps can land in, joining what `break` carries to its end with
+    /// what falls out of it. A labelled `if`, `guard` or `do` is a target only when labelled.
+    fn target(&mut self, kind: Kind, label: Option<&'t str>, run: impl FnOnce(&mut Self) -> Flow) -> Flow {
+        if kind == Kind::Labelled && label.is_none() {
+            return run(self);
+        }
+        self.targets.push(Target { kind, label, broken: None, carried: None });
+        let flow = run(self);
+        let target = self.targets.pop().expect("pushed above");
+        join(flow, target.broken)
+    }
+
+    /// The state after a loop (its `break`s are joined by [`Walker::target`]). The body is
+    /// assumed to run at least once, so a goal met inside counts afterwards; the loop ends after
+    /// a round that falls out of the body or `continue`s. `while true` ends only by `break`.
+    fn loop_body(&mut self, stmt: Node<'t>, pending: bool, ctx: Ctx) -> Flow {
+        let conds = conditions(stmt);
+        let pending = self.conditions(&conds, pending, ctx);
+        let body = blocks(stmt).first().copied().flatten();
+        let flow = self.block(body, pending, ctx);
+        let continued = self.targets.last_mut().and_then(|t| t.carried.take());
+        let endless = match stmt.kind() {
+            "while_statement" => matches!(conds.as_slice(), [c] if self.file.node_text(*c) == "true"),
+            "repeat_while_statement" => named_children(stmt)
+                .last()
+                .is_some_and(|c| c.kind() == "boolean_literal" && self.file.node_text(c) == "true"),
+            _ => false,
+        };
+        match join(flow, continued) {
+            _ if endless => None,
+            None => Some(pending),
+            rounds => rounds,
+        }
+    }
+
+    fn switch(&mut self, stmt: Node<'t>, pending: bool, ctx: Ctx) -> Flow {
+        let subject: Vec<Node<'t>> = stmt.child_by_field_name("expr").into_iter().collect();
+        let pending = self.conditions(&subject, pending, ctx);
+        let excused = self.goal.excuses(&subject);
+        let entries: Vec<Node<'t>> = named_children(stmt).filter(|c| c.kind() == "switch_entry").collect();
+        if entries.is_empty() {
+            return Some(pending);
+        }
+        let mut flow = None;
+        for entry in entries {
+            // A `fallthrough` in the case before runs this one next, with what it carries.
+            let fell = self.targets.last_mut().and_then(|t| t.carried.take());
+            let start = pending || fell == Some(true);
+            let stmts = named_children(entry).find(|c| c.kind() == "statements");
+            let entry_flow = self.branch(excused, |w| w.block(stmts, start, ctx));
+            // The grammar may also keep a final `fallthrough` as a token of the case itself.
+            match entry_flow {
+                Some(p) if children(entry).any(|c| c.kind() == "fallthrough") => {
+                    self.jump(Jump::Fallthrough, None, p);
+                }
+                _ => flow = join(flow, entry_flow),
+            }
+        }
+        // A `fallthrough` out of the last case does not compile; stay silent about it.
+        if self.targets.last().is_some_and(|t| t.carried.is_some()) {
+            self.unsure = true;
+        }
+        flow
+    }
+
+    /// The name of `stmt` when it is a `defer` or a call that never returns. (The text test first
+    /// spares reading every statement as a call.)
+    fn special_call(&self, stmt: Node<'t>) -> Option<&'t str> {
+        let text = self.file.node_text(stmt);
+        let named = |word: &str| text.contains(word);
+        if !named("defer") && !NEVER_RETURNS.iter().any(|w| named(w)) {
+            return None;
+        }
+        as_call(self.file, stmt).map(|call| call.name)
+    }
+
     /// The goal state after running `node` as a plain step.
     fn step(&self, node: Node<'t>, pending: bool, ctx: Ctx) -> bool {
-        if ctx.deferred || self.goal.reached_by(node) {
+        // Cheap test first: code before the obligation starts owes nothing.
+        if ctx.deferred || !(pending || self.goal.arms(node)) {
             false
         } else {
-            pending || self.goal.arms(node)
+            !self.goal.reached_by(node)
         }
     }
 
@@ -273,16 +434,39 @@ impl<'t> Walker<'_, 't, '_> {
         conds.iter().fold(pending, |p, c| self.step(*c, p, ctx))
     }
 
-    /// `return` and `throw` leave the body; `break`, `continue` and `fallthrough` leave the block.
+    /// `return` and `throw` leave the body; `break` and `continue` jump within it.
     fn transfer(&mut self, stmt: Node<'t>, pending: bool, ctx: Ctx) -> Flow {
         let keyword = stmt.child(0).map(|k| k.kind());
         let leaves = match keyword {
             Some("return") => true,
             Some("throw_keyword") => !ctx.catches,
+            Some(jump @ ("break" | "continue")) => {
+                let label = stmt.child_by_field_name("result").map(|l| self.file.node_text(l));
+                let jump = if jump == "break" { Jump::Break } else { Jump::Continue };
+                return self.jump(jump, label, pending);
+            }
             _ => false,
         };
         if leaves && pending && !self.goal.reached_by(stmt) {
             self.exits.push(stmt);
+        }
+        None
+    }
+
+    /// Carries `pending` to where the jump lands: the end of the innermost loop or switch (or of
+    /// the statement labelled `label`) for `break`, the next round of the loop for `continue`,
+    /// the next case for `fallthrough`. A jump with nowhere to land makes the answer unsure.
+    fn jump(&mut self, jump: Jump, label: Option<&str>, pending: bool) -> Flow {
+        let lands = |t: &Target<'_>| match (jump, label) {
+            (Jump::Fallthrough, _) => t.kind == Kind::Switch,
+            (_, Some(label)) => t.label == Some(label),
+            (Jump::Break, None) => t.kind != Kind::Labelled,
+            (Jump::Continue, None) => t.kind == Kind::Loop,
+        };
+        match self.targets.iter_mut().rev().find(|t| lands(t)) {
+            Some(t) if jump == Jump::Break => t.broken = join(t.broken, Some(pending)),
+            Some(t) if jump == Jump::Fallthrough || t.kind == Kind::Loop => t.carried = join(t.carried, Some(pending)),
+            _ => self.unsure = true,
         }
         None
     }
@@ -298,7 +482,7 @@ impl<'t> Walker<'_, 't, '_> {
         let else_flow = match (else_if, blocks.get(1)) {
             (Some(nested), _) => {
                 let mut inner = ctx;
-                self.branch(excused, |w| w.statement(nested, pending, &mut inner))
+                self.branch(excused, |w| w.statement(nested, pending, &mut inner, None))
             }
             (None, Some(otherwise)) => self.branch(excused, |w| w.block(*otherwise, pending, ctx)),
             (None, None) => Some(pending),
@@ -307,12 +491,19 @@ impl<'t> Walker<'_, 't, '_> {
     }
 
     /// Runs one branch. Under an excusing condition, a branch that always leaves is the case the
-    /// condition rules out (`if taskID == .invalid { return }`), so its exits are dropped.
+    /// condition rules out (`if taskID == .invalid { return }`, `guard let task else { break }`),
+    /// so its exits are dropped, and so are the states its jumps carried.
     fn branch(&mut self, excused: bool, run: impl FnOnce(&mut Self) -> Flow) -> Flow {
         let before = self.exits.len();
+        let carried: Vec<(Flow, Flow)> =
+            if excused { self.targets.iter().map(|t| (t.broken, t.carried)).collect() } else { Vec::new() };
         let flow = run(self);
         if excused && flow.is_none() {
             self.exits.truncate(before);
+            for (t, (broken, carried)) in self.targets.iter_mut().zip(carried) {
+                t.broken = broken;
+                t.carried = carried;
+            }
         }
         flow
     }
@@ -442,11 +633,173 @@ mod tests {
     fn never_returning_calls_and_loops() {
         let code = "func f() {
     guard a else { fatalError() }
-    for x in xs { if x { continue }; done() }
+    for x in xs { done(); if x { continue } }
     return
 }
 ";
         assert_eq!(unmet(code, true), Some(vec![]));
+    }
+
+    #[test]
+    fn break_in_a_switch_carries_the_obligation_past_the_switch() {
+        let code = "func f(kind: Kind, c: Bool) {
+    switch kind {
+    case .quick: break
+    default: done()
+    }
+    if c { return }
+    done()
+}
+";
+        assert_eq!(unmet(code, true), Some(vec![6]));
+        assert_eq!(unmet(&code.replace("case .quick: break", "case .quick: done(); break"), true), Some(vec![]));
+        // The only case that falls out of the switch is the one that breaks.
+        let code = "func f(kind: Kind, c: Bool) {
+    switch kind {
+    case .quick: break
+    default:
+        done()
+        return
+    }
+    if c { return }
+    done()
+}
+";
+        assert_eq!(unmet(code, true), Some(vec![8]));
+        // Inside a loop, `break` leaves the switch, not the loop.
+        let code = "func f() {
+    for x in xs {
+        switch x {
+        case .a: break
+        default: log()
+        }
+        done()
+    }
+    return
+}
+";
+        assert_eq!(unmet(code, true), Some(vec![]));
+    }
+
+    #[test]
+    fn break_and_continue_carry_the_obligation_out_of_a_loop() {
+        let code = "func f(c: Bool) {
+    for x in xs {
+        if x.last { break }
+        done()
+    }
+    if c { return }
+    done()
+}
+";
+        assert_eq!(unmet(code, true), Some(vec![6]));
+        assert_eq!(unmet(&code.replace("break", "continue"), true), Some(vec![6]));
+        // Jumps after the goal owe nothing.
+        let after = code.replace("if x.last { break }\n        done()", "done()\n        if x.last { break }");
+        assert_eq!(unmet(&after, true), Some(vec![]));
+        assert_eq!(unmet(&after.replace("break", "continue"), true), Some(vec![]));
+        // `while true` ends only through its `break`s.
+        let code = "func f() {
+    while true {
+        if a { done(); break }
+        wait()
+    }
+    return
+}
+";
+        assert_eq!(unmet(code, true), Some(vec![]));
+        assert_eq!(unmet(&code.replace("while true", "while more"), true), Some(vec![6]));
+        assert_eq!(unmet(&code.replace("done(); break", "break"), true), Some(vec![6]));
+    }
+
+    #[test]
+    fn labelled_jumps_land_at_their_statement() {
+        let code = "func f() {
+    outer: for x in xs {
+        for y in x {
+            if y { break outer }
+        }
+        done()
+    }
+    return
+}
+";
+        assert_eq!(unmet(code, true), Some(vec![8]));
+        assert_eq!(unmet(&code.replace("break outer", "continue outer"), true), Some(vec![8]));
+        // Unlabelled, the jump only leaves the inner loop, and `done()` runs.
+        assert_eq!(unmet(&code.replace("break outer", "break"), true), Some(vec![]));
+        let code = "func f() {
+    check: if a {
+        if b { break check }
+        done()
+    } else {
+        done()
+    }
+    return
+}
+";
+        assert_eq!(unmet(code, true), Some(vec![8]));
+    }
+
+    #[test]
+    fn jumps_it_cannot_place_give_no_answer() {
+        let nowhere = "func f() {\n    for x in xs { if x { break nowhere } }\n    return\n}\n";
+        assert_eq!(unmet(nowhere, true), None);
+        let no_loop = "func f() {\n    switch a {\n    default: continue\n    }\n    return\n}\n";
+        assert_eq!(unmet(no_loop, true), None);
+    }
+
+    #[test]
+    fn excused_jumps_carry_nothing() {
+        let code = "func f() {
+    for x in xs {
+        guard skip else { break }
+        done()
+    }
+    return
+}
+";
+        assert_eq!(unmet(code, true), Some(vec![]));
+        assert_eq!(unmet(&code.replace("skip", "ok"), true), Some(vec![6]));
+    }
+
+    #[test]
+    fn fallthrough_runs_the_next_case() {
+        let code = "func f() {
+    switch k {
+    case .a: fallthrough
+    case .b: done()
+    default: done()
+    }
+    return
+}
+";
+        assert_eq!(unmet(code, true), Some(vec![]));
+        // What a case carries into the next one counts there.
+        let code = "func f() {
+    switch k {
+    case .a:
+        start()
+        fallthrough
+    case .b: log()
+    default: break
+    }
+    return
+}
+";
+        assert_eq!(unmet(code, false), Some(vec![9]));
+    }
+
+    #[test]
+    fn long_bodies_are_walked_in_linear_time() {
+        let mut code = String::from("func f() {\n    start()\n");
+        for _ in 0..20_000 {
+            code.push_str("    log()\n");
+        }
+        code.push_str("    return\n}\n");
+        let started = std::time::Instant::now();
+        assert_eq!(unmet(&code, false), Some(vec![20_003]));
+        assert!(started.elapsed() < std::time::Duration::from_secs(10), "took {:?}", started.elapsed());
     }
 
     #[test]
@@ -477,5 +830,12 @@ mod tests {
         let mut found: Vec<&str> = functions_reaching(&file, &|c| c.name == "done", 3).into_iter().collect();
         found.sort();
         assert_eq!(found, vec!["a", "b", "c", "k"]);
+        let callables = Callables::new(&file);
+        let mut near: Vec<&str> = callables.reaching(&|c| c.name == "done", 1).into_iter().collect();
+        near.sort();
+        assert_eq!(near, vec!["a", "b"]);
+        let mut callers: Vec<&str> = callables.with_callers(HashSet::from(["a"]), 2).into_iter().collect();
+        callers.sort();
+        assert_eq!(callers, vec!["a", "c", "k"]);
     }
 }

@@ -8,10 +8,10 @@
 //! hands to calls (a completion handler, not a `sink`), and only in those that themselves end
 //! the task, so the author's intent is clear.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use crate::diagnostics::Finding;
-use crate::lang::paths::{calls_run_by, functions_reaching, name_words, named_callable, unmet_exits, Goal};
+use crate::lang::paths::{calls_run_by, name_words, unmet_exits, Callables, Goal};
 use crate::lang::syntax::{
     ancestors, call_receiving_closure, calls_in, contains, descendants, enclosing_function, function_name, is_closure,
     is_function_decl, Call,
@@ -213,28 +213,151 @@ and give each task a name so leaks are easy to find in the logs.",
 const SWIFT: Language = Language::Swift;
 
 fn check(file: &ParsedFile<'_>, out: &mut Vec<Finding>) {
-    let root = file.root();
-    // An app-defined `beginBackgroundTask` wrapper is called without a receiver or on `self`.
-    let wrapped = descendants(root)
-        .any(|n| n.kind() == "function_declaration" && function_name(file, n) == Some("beginBackgroundTask"));
-    for begin in calls_in(file, root).into_iter().filter(|c| is_uikit_begin(file, c, wrapped)) {
-        match binding(file, &begin) {
+    let Some(facts) = Facts::new(file) else { return };
+    let mut memo = Memo::default();
+    for begin in facts.calls.iter().filter(|c| is_uikit_begin(file, c, facts.wrapped)) {
+        match binding(file, &facts, begin) {
             Binding::Discarded => out.push(Finding::new(
                 begin.node.byte_range(),
                 "The identifier beginBackgroundTask returns is discarded, so this background task can never \
                  be ended; iOS terminates apps that hold a background task past their allowance.",
             )),
-            Binding::Named { name, scope: Some(scope) } if only_stored(file, scope, name) => out.push(Finding::new(
-                begin.node.byte_range(),
-                format!(
-                    "The background task identifier stored in `{name}` is never passed to endBackgroundTask; \
-                     iOS terminates apps that hold a background task past their allowance."
-                ),
-            )),
-            Binding::Named { name, .. } => path_leaks(file, &begin, name, out),
+            Binding::Named { name, scope: Some(scope) }
+                if *memo
+                    .only_stored
+                    .entry((scope.id(), name))
+                    .or_insert_with(|| only_stored(file, &facts, scope, name)) =>
+            {
+                out.push(Finding::new(
+                    begin.node.byte_range(),
+                    format!(
+                        "The background task identifier stored in `{name}` is never passed to endBackgroundTask; \
+                         iOS terminates apps that hold a background task past their allowance."
+                    ),
+                ))
+            }
+            Binding::Named { name, .. } => path_leaks(file, &facts, &mut memo, begin, name, out),
             Binding::Other => {}
         }
     }
+}
+
+/// What the rule asks of the whole file, gathered in one pass before any begin call is judged,
+/// so that a file with many begin calls is not walked again for each (the rule stays linear).
+struct Facts<'t> {
+    /// Every call in the file, in source order.
+    calls: Vec<Call<'t>>,
+    /// The file defines its own `beginBackgroundTask`, called without a receiver or on `self`.
+    wrapped: bool,
+    callables: Callables<'t>,
+    /// Every function and named closure the file declares.
+    declared: HashSet<&'t str>,
+    /// Property and variable declarations by the name they bind, in source order.
+    decls: HashMap<&'t str, Vec<Node<'t>>>,
+    /// Names declared as `private` or `fileprivate` properties.
+    private: HashSet<&'t str>,
+    /// Occurrences of each identifier, in source order.
+    idents: HashMap<&'t str, Vec<Node<'t>>>,
+    /// For each name, the `endBackgroundTask` calls (indices into `calls`) whose arguments mention it.
+    ends: HashMap<&'t str, Vec<usize>>,
+    /// For each name, the callables that run an `endBackgroundTask` call mentioning it.
+    direct_enders: HashMap<&'t str, HashSet<&'t str>>,
+}
+
+/// Answers worked out for one begin call that later ones with the same name or body reuse.
+#[derive(Default)]
+struct Memo<'t> {
+    /// (scope, name) → `only_stored`.
+    only_stored: HashMap<(usize, &'t str), bool>,
+    /// Name → the callables that end it (see [`EndsTask::enders`]).
+    enders: HashMap<&'t str, HashSet<&'t str>>,
+    /// Body → it holds a `return` or `throw` somewhere.
+    can_leave: HashMap<usize, bool>,
+}
+
+impl<'t> Facts<'t> {
+    /// `None` when the file calls no `beginBackgroundTask` (the keyword may be in a comment).
+    fn new(file: &'t ParsedFile<'_>) -> Option<Self> {
+        let root = file.root();
+        let calls = calls_in(file, root);
+        if !calls.iter().any(|c| c.name == "beginBackgroundTask") {
+            return None;
+        }
+        let mut wrapped = false;
+        let mut decls: HashMap<&'t str, Vec<Node<'t>>> = HashMap::new();
+        let mut private = HashSet::new();
+        let mut idents: HashMap<&'t str, Vec<Node<'t>>> = HashMap::new();
+        for n in descendants(root) {
+            match n.kind() {
+                "simple_identifier" => idents.entry(file.node_text(n)).or_default().push(n),
+                "function_declaration" => wrapped |= function_name(file, n) == Some("beginBackgroundTask"),
+                "property_declaration" => {
+                    let Some(name) = n.child_by_field_name("name").map(|p| file.node_text(p)) else { continue };
+                    decls.entry(name).or_default().push(n);
+                    if !is_local(n) && is_private(file, n) {
+                        private.insert(name);
+                    }
+                }
+                _ => {}
+            }
+        }
+        let mut ends: HashMap<&'t str, Vec<usize>> = HashMap::new();
+        for (i, call) in calls.iter().enumerate() {
+            for name in ended_names(file, call) {
+                let list = ends.entry(name).or_default();
+                if list.last() != Some(&i) {
+                    list.push(i);
+                }
+            }
+        }
+        let callables = Callables::new(file);
+        let mut direct_enders: HashMap<&'t str, HashSet<&'t str>> = HashMap::new();
+        for (callable, call) in callables.calls() {
+            for name in ended_names(file, call) {
+                direct_enders.entry(name).or_default().insert(callable);
+            }
+        }
+        let declared = callables.bodies().map(|(name, _)| name).collect();
+        Some(Facts { calls, wrapped, callables, declared, decls, private, idents, ends, direct_enders })
+    }
+
+    /// The declarations of `name` inside `scope`.
+    fn decls_in(&self, scope: Node<'t>, name: &str) -> impl Iterator<Item = Node<'t>> + '_ {
+        within(self.decls.get(name).map_or(&[], Vec::as_slice), scope)
+    }
+
+    /// Same-file functions and named closures that end the task named `name`, directly or
+    /// through up to two more of each other.
+    fn enders(&self, name: &str) -> HashSet<&'t str> {
+        self.callables.with_callers(self.direct_enders.get(name).cloned().unwrap_or_default(), 2)
+    }
+}
+
+/// The nodes of `sorted` (in source order) that lie inside `scope`.
+fn within<'a, 't>(sorted: &'a [Node<'t>], scope: Node<'t>) -> impl Iterator<Item = Node<'t>> + 'a {
+    let from = sorted.partition_point(|n| n.start_byte() < scope.start_byte());
+    sorted[from..]
+        .iter()
+        .copied()
+        .take_while(move |n| n.start_byte() < scope.end_byte())
+        .filter(move |n| contains(scope, *n))
+}
+
+/// The identifiers the arguments of an `endBackgroundTask` call mention (none for other calls).
+fn ended_names<'t>(file: &'t ParsedFile<'_>, call: &Call<'t>) -> Vec<&'t str> {
+    if call.name != "endBackgroundTask" {
+        return Vec::new();
+    }
+    let mut names: Vec<&'t str> = call
+        .args
+        .iter()
+        .flat_map(|a| descendants(a.value))
+        .filter(|d| d.kind() == "simple_identifier")
+        .map(|d| file.node_text(d))
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    names
 }
 
 /// `UIApplication.beginBackgroundTask(expirationHandler:)` or `(withName:expirationHandler:)`.
@@ -257,8 +380,8 @@ enum Binding<'t> {
     Other,
 }
 
-fn binding<'t>(file: &'t ParsedFile<'_>, begin: &Call<'t>) -> Binding<'t> {
-    let mut node = begin.node;
+fn binding<'t>(file: &'t ParsedFile<'_>, facts: &Facts<'t>, begin: &Call<'t>) -> Binding<'t> {
+    let mut node = split_trailing_closure(begin.node).map_or(begin.node, |(outer, _)| outer);
     while let Some(wrapper) = node.parent().filter(|p| matches!(p.kind(), "try_expression" | "await_expression")) {
         node = wrapper;
     }
@@ -276,12 +399,12 @@ fn binding<'t>(file: &'t ParsedFile<'_>, begin: &Call<'t>) -> Binding<'t> {
                 "simple_identifier" if file.node_text(target) == "_" => Binding::Discarded,
                 "simple_identifier" => {
                     let name = file.node_text(target);
-                    let local = enclosing_function(SWIFT, begin.node)
-                        .filter(|f| descendants(*f).any(|n| declares(file, n, name) && is_local(n)));
-                    Binding::Named { name, scope: local.or_else(|| private_scope(file, name)) }
+                    let local =
+                        enclosing_function(SWIFT, begin.node).filter(|f| facts.decls_in(*f, name).any(is_local));
+                    Binding::Named { name, scope: local.or_else(|| private_scope(file, facts, name)) }
                 }
                 "navigation_expression" => match self_member(file, target) {
-                    Some(name) => Binding::Named { name, scope: private_scope(file, name) },
+                    Some(name) => Binding::Named { name, scope: private_scope(file, facts, name) },
                     None => Binding::Other,
                 },
                 _ => Binding::Other,
@@ -294,8 +417,11 @@ fn binding<'t>(file: &'t ParsedFile<'_>, begin: &Call<'t>) -> Binding<'t> {
                 [only] if only.kind() == "wildcard_pattern" => Binding::Discarded,
                 [only] if only.kind() == "simple_identifier" => {
                     let name = file.node_text(*only);
-                    let scope =
-                        if is_local(parent) { enclosing_function(SWIFT, parent) } else { private_scope(file, name) };
+                    let scope = if is_local(parent) {
+                        enclosing_function(SWIFT, parent)
+                    } else {
+                        private_scope(file, facts, name)
+                    };
                     Binding::Named { name, scope }
                 }
                 _ => Binding::Other,
@@ -305,9 +431,21 @@ fn binding<'t>(file: &'t ParsedFile<'_>, begin: &Call<'t>) -> Binding<'t> {
     }
 }
 
-/// `var name` / `let name` (any declaration of `name`).
-fn declares(file: &ParsedFile<'_>, node: Node<'_>, name: &str) -> bool {
-    node.kind() == "property_declaration" && node.child_by_field_name("name").is_some_and(|p| file.node_text(p) == name)
+/// `let id = begin(withName: n) { … }` reads as the begin call wrapped in a second call that
+/// holds only the trailing closure: that outer node and its closures, which belong to the begin.
+fn split_trailing_closure(call: Node<'_>) -> Option<(Node<'_>, Vec<Node<'_>>)> {
+    let outer = call.parent().filter(|p| p.kind() == "call_expression" && p.named_child(0) == Some(call))?;
+    let suffix = outer.named_children(&mut outer.walk()).find(|c| c.kind() == "call_suffix")?;
+    let parts: Vec<Node<'_>> = suffix.named_children(&mut suffix.walk()).collect();
+    let closures: Vec<Node<'_>> = parts
+        .iter()
+        .filter_map(|p| match p.kind() {
+            "lambda_literal" => Some(*p),
+            "annotated_lambda" => p.named_child(0),
+            _ => None,
+        })
+        .collect();
+    (!closures.is_empty() && closures.len() == parts.len()).then_some((outer, closures))
 }
 
 /// A declaration inside a function body rather than a type.
@@ -317,17 +455,16 @@ fn is_local(decl: Node<'_>) -> bool {
 
 /// The whole file, when it declares `name` as a `private` or `fileprivate` property: then no
 /// other file can end the task through it.
-fn private_scope<'t>(file: &'t ParsedFile<'_>, name: &str) -> Option<Node<'t>> {
-    let private = descendants(file.root()).any(|n| {
-        declares(file, n, name)
-            && !is_local(n)
-            && n.named_children(&mut n.walk()).filter(|c| c.kind() == "modifiers").any(|m| {
-                m.named_children(&mut m.walk()).any(|v| {
-                    v.kind() == "visibility_modifier" && matches!(file.node_text(v), "private" | "fileprivate")
-                })
-            })
-    });
-    private.then(|| file.root())
+fn private_scope<'t>(file: &'t ParsedFile<'_>, facts: &Facts<'t>, name: &str) -> Option<Node<'t>> {
+    facts.private.contains(name).then(|| file.root())
+}
+
+/// A declaration marked `private` or `fileprivate`.
+fn is_private(file: &ParsedFile<'_>, decl: Node<'_>) -> bool {
+    decl.named_children(&mut decl.walk()).filter(|c| c.kind() == "modifiers").any(|m| {
+        m.named_children(&mut m.walk())
+            .any(|v| v.kind() == "visibility_modifier" && matches!(file.node_text(v), "private" | "fileprivate"))
+    })
 }
 
 /// A lone expression that is the value of its closure, function or getter, not a discarded one.
@@ -351,10 +488,9 @@ fn self_member<'t>(file: &'t ParsedFile<'_>, nav: Node<'t>) -> Option<&'t str> {
 
 /// True when `name` is only ever declared, assigned and compared in `scope`: nothing can end it.
 /// A scope the grammar could not fully read may hide a use.
-fn only_stored(file: &ParsedFile<'_>, scope: Node<'_>, name: &str) -> bool {
+fn only_stored<'t>(file: &'t ParsedFile<'_>, facts: &Facts<'t>, scope: Node<'t>, name: &str) -> bool {
     !scope.has_error()
-        && descendants(scope)
-            .filter(|n| n.kind() == "simple_identifier" && file.node_text(*n) == name)
+        && within(facts.idents.get(name).map_or(&[], Vec::as_slice), scope)
             .all(|n| declared_plainly(n) || value_of(file, n).is_some_and(|e| assigned_to(e) || compared(file, e)))
 }
 
@@ -400,14 +536,23 @@ fn mentions(file: &ParsedFile<'_>, node: Node<'_>, name: &str) -> bool {
 }
 
 /// Reports `return`/`throw` statements that skip ending the task in the bodies that end it.
-fn path_leaks<'t>(file: &'t ParsedFile<'_>, begin: &Call<'t>, name: &'t str, out: &mut Vec<Finding>) {
+fn path_leaks<'t>(
+    file: &'t ParsedFile<'_>,
+    facts: &Facts<'t>,
+    memo: &mut Memo<'t>,
+    begin: &Call<'t>,
+    name: &'t str,
+    out: &mut Vec<Finding>,
+) {
     let Some(home) = enclosing_function(SWIFT, begin.node) else { return };
-    let handlers = begin.closures(SWIFT);
-    let ends_directly =
-        |c: &Call<'_>| c.name == "endBackgroundTask" && c.args.iter().any(|a| mentions(file, a.value, name));
+    let mut handlers = begin.closures(SWIFT);
+    handlers.extend(split_trailing_closure(begin.node).map(|(_, closures)| closures).unwrap_or_default());
+    // The `endBackgroundTask` calls in `home` handed the identifier.
+    let ends = facts.ends.get(name).map_or(&[][..], Vec::as_slice);
+    let first = ends.partition_point(|&i| facts.calls[i].node.start_byte() < home.start_byte());
     let mut bodies: Vec<Node<'t>> = Vec::new();
-    for end in calls_in(file, home) {
-        if !ends_directly(&end) || handlers.iter().any(|h| contains(*h, end.node)) {
+    for end in ends[first..].iter().map(|&i| &facts.calls[i]).take_while(|c| c.node.start_byte() < home.end_byte()) {
+        if !contains(home, end.node) || handlers.iter().any(|h| contains(*h, end.node)) {
             continue;
         }
         for body in bodies_up_to(file, end.node, home).unwrap_or_default() {
@@ -416,6 +561,8 @@ fn path_leaks<'t>(file: &'t ParsedFile<'_>, begin: &Call<'t>, name: &'t str, out
             }
         }
     }
+    // Only a `return` or `throw` can leave early.
+    bodies.retain(|b| *memo.can_leave.entry(b.id()).or_insert_with(|| descendants(*b).any(leaves)));
     if bodies.is_empty() {
         return;
     }
@@ -423,8 +570,8 @@ fn path_leaks<'t>(file: &'t ParsedFile<'_>, begin: &Call<'t>, name: &'t str, out
         file,
         name,
         begin: begin.node,
-        enders: functions_reaching(file, &ends_directly, 2),
-        declared: descendants(file.root()).filter_map(|n| named_callable(file, n)).map(|(n, _)| n).collect(),
+        enders: memo.enders.entry(name).or_insert_with(|| facts.enders(name)),
+        declared: &facts.declared,
     };
     for body in bodies {
         let armed = !contains(body, begin.node);
@@ -439,6 +586,12 @@ fn path_leaks<'t>(file: &'t ParsedFile<'_>, begin: &Call<'t>, name: &'t str, out
             ));
         }
     }
+}
+
+/// A `return` or `throw` statement.
+fn leaves(node: Node<'_>) -> bool {
+    node.kind() == "control_transfer_statement"
+        && node.child(0).is_some_and(|k| matches!(k.kind(), "return" | "throw_keyword"))
 }
 
 /// Calls whose closure runs once per element or event (`.sink { done in guard done else { return } … }`):
@@ -481,17 +634,17 @@ fn bodies_up_to<'t>(file: &'t ParsedFile<'_>, end: Node<'t>, home: Node<'t>) -> 
 }
 
 /// The obligation to end the task named `name` that `begin` started.
-struct EndsTask<'t, 's> {
+struct EndsTask<'a, 't, 's> {
     file: &'t ParsedFile<'s>,
     name: &'t str,
     begin: Node<'t>,
     /// Same-file functions and named closures that end it.
-    enders: HashSet<&'t str>,
+    enders: &'a HashSet<&'t str>,
     /// Every function and named closure the file declares.
-    declared: HashSet<&'t str>,
+    declared: &'a HashSet<&'t str>,
 }
 
-impl<'t> Goal<'t> for EndsTask<'t, '_> {
+impl<'t> Goal<'t> for EndsTask<'_, 't, '_> {
     /// The expiration handler handed to the begin call does not run on the normal path.
     fn reached_by(&self, node: Node<'t>) -> bool {
         calls_run_by(self.file, node, &|c| c.node != self.begin).iter().any(|c| self.may_end(c))
@@ -508,7 +661,7 @@ impl<'t> Goal<'t> for EndsTask<'t, '_> {
     }
 }
 
-impl<'t> EndsTask<'t, '_> {
+impl<'t> EndsTask<'_, 't, '_> {
     /// A call that ends the task or may: it is handed the identifier, it is a same-file helper
     /// that ends it, or it is defined elsewhere and named like a finisher (`finishUpload()`).
     fn may_end(&self, call: &Call<'t>) -> bool {
@@ -588,6 +741,106 @@ mod tests {
         };
         assert_eq!(reported(&code("private ")).len(), 1);
         assert!(reported(&code("")).is_empty());
+    }
+
+    #[test]
+    fn a_break_that_skips_the_end_is_followed() {
+        let code = "func handle(_ event: SyncEvent) {
+    let taskID = UIApplication.shared.beginBackgroundTask(withName: \"sync-event\")
+    switch event {
+    case .changes(let changes):
+        store.apply(changes)
+        UIApplication.shared.endBackgroundTask(taskID)
+        return
+    case .ping:
+        break
+    }
+    guard store.needsRefresh else { return }
+    store.refresh()
+    UIApplication.shared.endBackgroundTask(taskID)
+}";
+        let leak = code.find("else { return }").unwrap() + "else { ".len();
+        let found = RULE.check_code(SWIFT, code);
+        assert_eq!(found.iter().map(|f| f.span.clone()).collect::<Vec<_>>(), vec![leak..leak + "return".len()]);
+        let ended =
+            code.replace("        break\n", "        UIApplication.shared.endBackgroundTask(taskID)\n        return\n");
+        assert!(reported(&ended).is_empty());
+        // The reviewer's shape: the quick case breaks out before the end.
+        let quick = "func sync(kind: Kind, c: Bool) {
+    let id = UIApplication.shared.beginBackgroundTask(withName: \"sync\") { }
+    switch kind {
+    case .quick: break
+    default: UIApplication.shared.endBackgroundTask(id)
+    }
+    if c { return }
+    UIApplication.shared.endBackgroundTask(id)
+}";
+        assert_eq!(reported(quick), vec!["return"]);
+    }
+
+    #[test]
+    fn a_trailing_closure_after_arguments_belongs_to_the_begin() {
+        // `let id = begin(withName:) { … }` parses as a call inside a call; both are the begin.
+        let code = |handler: &str, rest: &str| {
+            format!(
+                "func sync() {{\n    let id = UIApplication.shared.beginBackgroundTask(withName: \"s\") {{ {handler} }}\n{rest}}}\n"
+            )
+        };
+        let begin = "UIApplication.shared.beginBackgroundTask(withName: \"s\")";
+        assert_eq!(reported(&code("", "    work()\n")), vec![begin]);
+        // Ending it in the expiration handler is a use, and that handler is not a normal path.
+        assert!(reported(&code("UIApplication.shared.endBackgroundTask(id)", "    work()\n")).is_empty());
+        let leaky = "    guard ready else { return }\n    UIApplication.shared.endBackgroundTask(id)\n";
+        assert_eq!(reported(&code("UIApplication.shared.endBackgroundTask(id)", leaky)), vec!["return"]);
+        assert_eq!(reported(&code("", "").replace("let id", "let _")), vec![begin]);
+    }
+
+    #[test]
+    fn loops_that_end_the_task_then_break_are_followed() {
+        let polling = "func pollUntilDone() {
+    let taskID = UIApplication.shared.beginBackgroundTask(withName: \"poll\")
+    while true {
+        if job.isFinished {
+            UIApplication.shared.endBackgroundTask(taskID)
+            break
+        }
+        Thread.sleep(forTimeInterval: 1)
+    }
+    guard job.succeeded else { return }
+    notifyUser()
+}";
+        assert!(reported(polling).is_empty());
+        let skipping = "func upload(_ photos: [Photo]) {
+    let taskID = UIApplication.shared.beginBackgroundTask(withName: \"upload\")
+    for photo in photos {
+        if photo.isTooLarge { break }
+        uploader.send(photo)
+        UIApplication.shared.endBackgroundTask(taskID)
+    }
+    guard uploader.hasFailures else { return }
+    uploader.retry()
+}";
+        assert_eq!(reported(skipping), vec!["return"]);
+    }
+
+    #[test]
+    fn many_begin_calls_in_one_file_stay_fast() {
+        // Whole-file facts are gathered once per file, not once per begin call.
+        let mut code = String::from("final class Worker {\n");
+        for i in 0..400 {
+            code.push_str(&format!(
+                "    func work{i}(c: Bool) {{
+        let id{i} = UIApplication.shared.beginBackgroundTask {{ }}
+        if c {{ return }}
+        UIApplication.shared.endBackgroundTask(id{i})
+    }}
+"
+            ));
+        }
+        code.push_str("}\n");
+        let started = std::time::Instant::now();
+        assert_eq!(reported(&code).len(), 400);
+        assert!(started.elapsed() < std::time::Duration::from_secs(20), "took {:?}", started.elapsed());
     }
 
     #[test]

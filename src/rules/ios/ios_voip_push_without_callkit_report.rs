@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 
 use crate::diagnostics::Finding;
-use crate::lang::paths::{calls_run_by, functions_reaching, name_words, named_callable, unmet_exits, Goal};
+use crate::lang::paths::{calls_run_by, name_words, unmet_exits, Callables, Goal};
 use crate::lang::syntax::{calls_in, descendants, function_name, Call};
 use crate::lang::{Node, ParsedFile};
 
@@ -200,20 +200,23 @@ fn check(file: &ParsedFile<'_>, out: &mut Vec<Finding>) {
     if handlers.is_empty() {
         return;
     }
+    let callables = Callables::new(file);
     let mut declared: HashMap<&str, Vec<Node<'_>>> = HashMap::new();
-    for (name, body) in descendants(root).filter_map(|n| named_callable(file, n)) {
+    for (name, body) in callables.bodies() {
         declared.entry(name).or_default().push(body);
     }
-    let reporters = functions_reaching(file, &|c| names_report(c.name), 3);
+    let reporters = callables.reaching(&|c| names_report(c.name), 3);
     let reports = |c: &Call<'_>| c.name != "pushRegistry" && (names_report(c.name) || reporters.contains(c.name));
     // Looser, for the claim that a handler never reports: a function defined elsewhere and named
     // for call handling (`providerDelegate.incomingCall()`) may report for it.
     let may_report = |c: &Call<'_>| names_report(c.name) || (!declared.contains_key(c.name) && may_handle_call(c.name));
-    let maybe_reporters = functions_reaching(file, &may_report, 3);
+    let maybe_reporters = callables.reaching(&may_report, 3);
+    let delegation = Delegation { file, declared: &declared, reports: &reports };
+    let mut helpers_delegate = HashMap::new();
     for handler in handlers {
         let passed: Vec<&str> =
             ["didReceiveIncomingPushWith", "completion"].iter().filter_map(|p| parameter(file, handler, p)).collect();
-        if delegates(file, &declared, handler, &passed, &reports, 2) {
+        if delegation.delegates(handler, &passed, 2, &mut helpers_delegate) {
             continue;
         }
         let calls = calls_in(file, handler);
@@ -294,39 +297,56 @@ const PASSIVE: &[&str] = &[
     "sync",
 ];
 
-/// True when `callable` hands one of `passed` to code that is not in this file (or nested too
-/// deep to follow), which may report the call for it.
-fn delegates<'t>(
-    file: &'t ParsedFile<'_>,
-    declared: &HashMap<&str, Vec<Node<'t>>>,
-    callable: Node<'t>,
-    passed: &[&str],
-    reports: &dyn Fn(&Call<'t>) -> bool,
-    depth: usize,
-) -> bool {
-    calls_in(file, callable).iter().any(|call| {
-        let subscript = call.arg_list.and_then(|l| l.child(0)).is_some_and(|t| t.kind() == "[");
-        if reports(call)
-            || subscript
-            || PASSIVE.contains(&call.name)
-            || passed.contains(&call.name)
-            || !call.args.iter().any(|a| forwards(file, a.value, passed))
-        {
-            return false;
-        }
-        let on_super = call.receiver.is_some_and(|r| file.node_text(r) == "super");
-        match declared.get(call.name) {
-            Some(helpers) if depth > 0 && !on_super && call.name != "pushRegistry" => helpers.iter().any(|h| {
-                let params: Vec<&str> = h
-                    .named_children(&mut h.walk())
-                    .filter(|p| p.kind() == "parameter")
-                    .filter_map(|p| p.child_by_field_name("name").map(|n| file.node_text(n)))
-                    .collect();
-                delegates(file, declared, *h, &params, reports, depth - 1)
-            }),
-            _ => true,
-        }
-    })
+/// What [`Delegation::delegates`] needs about the file.
+struct Delegation<'a, 't, 's> {
+    file: &'t ParsedFile<'s>,
+    /// Same-file functions and named closures by name.
+    declared: &'a HashMap<&'t str, Vec<Node<'t>>>,
+    reports: &'a dyn Fn(&Call<'t>) -> bool,
+}
+
+impl<'t> Delegation<'_, 't, '_> {
+    /// True when `callable` hands one of `passed` to code that is not in this file (or nested
+    /// too deep to follow), which may report the call for it. `helpers` remembers the answer for
+    /// each same-file helper (by node id and depth), so a handler that forwards its completion
+    /// at many call sites walks each helper once.
+    fn delegates(
+        &self,
+        callable: Node<'t>,
+        passed: &[&str],
+        depth: usize,
+        helpers: &mut HashMap<(usize, usize), bool>,
+    ) -> bool {
+        let file = self.file;
+        calls_in(file, callable).iter().any(|call| {
+            let subscript = call.arg_list.and_then(|l| l.child(0)).is_some_and(|t| t.kind() == "[");
+            if (self.reports)(call)
+                || subscript
+                || PASSIVE.contains(&call.name)
+                || passed.contains(&call.name)
+                || !call.args.iter().any(|a| forwards(file, a.value, passed))
+            {
+                return false;
+            }
+            let on_super = call.receiver.is_some_and(|r| file.node_text(r) == "super");
+            match self.declared.get(call.name) {
+                Some(bodies) if depth > 0 && !on_super && call.name != "pushRegistry" => bodies.iter().any(|h| {
+                    if let Some(known) = helpers.get(&(h.id(), depth - 1)) {
+                        return *known;
+                    }
+                    let params: Vec<&str> = h
+                        .named_children(&mut h.walk())
+                        .filter(|p| p.kind() == "parameter")
+                        .filter_map(|p| p.child_by_field_name("name").map(|n| file.node_text(n)))
+                        .collect();
+                    let answer = self.delegates(*h, &params, depth - 1, helpers);
+                    helpers.insert((h.id(), depth - 1), answer);
+                    answer
+                }),
+                _ => true,
+            }
+        })
+    }
 }
 
 /// True when an argument hands over one of `passed` as it is (`payload`, `payload.dictionaryPayload`,
@@ -400,6 +420,26 @@ mod tests {
         // A helper that hands the completion on to code elsewhere may report: stay silent.
         let forwarding = "    func ring(_ id: String, _ done: @escaping () -> Void) { router.route(id, then: done) }";
         assert!(reported(body, forwarding).is_empty());
+    }
+
+    #[test]
+    fn helpers_forwarded_to_from_many_places_are_judged_once_each() {
+        let mut body = String::new();
+        for i in 0..200 {
+            body.push_str(&format!("        if k == {i} {{ note(payload, completion) }}\n"));
+        }
+        body.push_str("        guard k > 0 else { return }\n        ring(payload, completion)");
+        let ring = "    func note(_ p: PKPushPayload, _ done: @escaping () -> Void) { log(p) }
+    func ring(_ p: PKPushPayload, _ done: @escaping () -> Void) { announce(p, done) }
+    func announce(_ p: PKPushPayload, _ done: @escaping () -> Void) {
+        provider.reportNewIncomingCall(with: UUID(), update: CXCallUpdate()) { _ in done() }
+    }";
+        assert_eq!(reported(&body, ring), vec!["return"]);
+        // One helper that hands the completion on to code elsewhere is enough to stay silent.
+        let elsewhere = format!(
+            "{ring}\n    func relay(_ p: PKPushPayload, _ done: @escaping () -> Void) {{ router.route(p, done) }}"
+        );
+        assert!(reported(&format!("{body}\n        relay(payload, completion)"), &elsewhere).is_empty());
     }
 
     #[test]

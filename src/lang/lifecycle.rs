@@ -467,6 +467,13 @@ mod tests {
         assert!(entry(
             "class A { func start() { NotificationCenter.default.addObserver(self, selector: #selector(onBg), name: UIApplication.didEnterBackgroundNotification, object: nil) }\n @objc func onBg() { probe() } }"
         ));
+        // A stored observer token (`let t = …addObserver(…) { }`) wraps the call in the grammar.
+        assert!(!entry(
+            "func sceneDidEnterBackground(_ s: UIScene) { let t = NotificationCenter.default.addObserver(forName: UIApplication.willEnterForegroundNotification, object: nil, queue: .main) { _ in probe() } }"
+        ));
+        assert!(entry(
+            "func start() { token = NotificationCenter.default.addObserver(forName: UIApplication.didEnterBackgroundNotification, object: nil, queue: .main) { _ in probe() } }"
+        ));
         // A SwiftUI chain: the second observer is for the foreground, whatever came before it.
         assert!(!entry(
             "var body: some View { Text(\"\").onReceive(NotificationCenter.default.publisher(for: UIApplication.didEnterBackgroundNotification)) { _ in save() }.onReceive(NotificationCenter.default.publisher(for: UIApplication.willEnterForegroundNotification)) { _ in probe() } }"

@@ -60,7 +60,7 @@ pub fn as_call<'t>(file: &'t ParsedFile<'_>, node: Node<'t>) -> Option<Call<'t>>
 }
 
 fn swift_call<'t>(file: &'t ParsedFile<'_>, node: Node<'t>) -> Option<Call<'t>> {
-    if node.kind() != "call_expression" {
+    if node.kind() != "call_expression" || is_trailing_closure_wrapper(node) {
         return None;
     }
     let callee = node.named_child(0)?;
@@ -88,7 +88,25 @@ fn swift_call<'t>(file: &'t ParsedFile<'_>, node: Node<'t>) -> Option<Call<'t>> 
             _ => {}
         }
     }
+    // The wrapper around this call (see `is_trailing_closure_wrapper`) holds its closures.
+    if let Some(parent) = node.parent().filter(|p| is_trailing_closure_wrapper(*p) && p.named_child(0) == Some(node)) {
+        for part in parent.named_children(&mut parent.walk()).filter(|c| c.kind() == "call_suffix") {
+            trailing.extend(part.named_children(&mut part.walk()).filter(|c| c.kind() == "lambda_literal"));
+        }
+    }
     Some(Call { node, callee, name, receiver, arg_list, args, trailing_closures: trailing })
+}
+
+/// In some positions (`let t = f(x) { … }`) tree-sitter-swift reads a call with a trailing
+/// closure as `call(call(f, (x)), { … })`, as tree-sitter-kotlin-ng always does. The outer node
+/// is not a second call: the inner one owns the closure.
+fn is_trailing_closure_wrapper(node: Node<'_>) -> bool {
+    node.kind() == "call_expression"
+        && node.named_child(0).is_some_and(|c| c.kind() == "call_expression")
+        && node
+            .named_children(&mut node.walk())
+            .skip(1)
+            .all(|c| c.kind() == "call_suffix" && c.named_children(&mut c.walk()).all(|p| p.kind() == "lambda_literal"))
 }
 
 fn swift_callee_name<'t>(file: &'t ParsedFile<'_>, callee: Node<'t>) -> Option<(&'t str, Option<Node<'t>>)> {
@@ -230,7 +248,11 @@ pub fn is_call_kind(lang: Language, kind: &str) -> bool {
 
 /// The call a closure is handed to, as an argument or as a trailing closure.
 pub fn call_receiving_closure<'t>(file: &'t ParsedFile<'_>, closure: Node<'t>) -> Option<Call<'t>> {
-    ancestors(closure).take(4).filter_map(|a| as_call(file, a)).find(|c| c.closures(file.lang).contains(&closure))
+    ancestors(closure)
+        .take(4)
+        // A trailing-closure wrapper is not a call itself; the call it wraps owns the closure.
+        .filter_map(|a| as_call(file, a).or_else(|| as_call(file, a.named_child(0)?)))
+        .find(|c| c.closures(file.lang).contains(&closure))
 }
 
 /// Every call in the subtree under `root`, in source order.

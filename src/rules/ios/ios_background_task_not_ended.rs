@@ -381,7 +381,7 @@ enum Binding<'t> {
 }
 
 fn binding<'t>(file: &'t ParsedFile<'_>, facts: &Facts<'t>, begin: &Call<'t>) -> Binding<'t> {
-    let mut node = split_trailing_closure(begin.node).map_or(begin.node, |(outer, _)| outer);
+    let mut node = trailing_closure_wrapper(begin.node).unwrap_or(begin.node);
     while let Some(wrapper) = node.parent().filter(|p| matches!(p.kind(), "try_expression" | "await_expression")) {
         node = wrapper;
     }
@@ -432,20 +432,15 @@ fn binding<'t>(file: &'t ParsedFile<'_>, facts: &Facts<'t>, begin: &Call<'t>) ->
 }
 
 /// `let id = begin(withName: n) { … }` reads as the begin call wrapped in a second call that
-/// holds only the trailing closure: that outer node and its closures, which belong to the begin.
-fn split_trailing_closure(call: Node<'_>) -> Option<(Node<'_>, Vec<Node<'_>>)> {
+/// holds only the trailing closure (`syntax::as_call` gives the closure to the begin call);
+/// the binding is found above that wrapper.
+fn trailing_closure_wrapper(call: Node<'_>) -> Option<Node<'_>> {
     let outer = call.parent().filter(|p| p.kind() == "call_expression" && p.named_child(0) == Some(call))?;
-    let suffix = outer.named_children(&mut outer.walk()).find(|c| c.kind() == "call_suffix")?;
-    let parts: Vec<Node<'_>> = suffix.named_children(&mut suffix.walk()).collect();
-    let closures: Vec<Node<'_>> = parts
-        .iter()
-        .filter_map(|p| match p.kind() {
-            "lambda_literal" => Some(*p),
-            "annotated_lambda" => p.named_child(0),
-            _ => None,
-        })
-        .collect();
-    (!closures.is_empty() && closures.len() == parts.len()).then_some((outer, closures))
+    outer
+        .named_children(&mut outer.walk())
+        .skip(1)
+        .all(|c| c.kind() == "call_suffix" && c.named_children(&mut c.walk()).all(|p| p.kind() == "lambda_literal"))
+        .then_some(outer)
 }
 
 /// A declaration inside a function body rather than a type.
@@ -545,8 +540,7 @@ fn path_leaks<'t>(
     out: &mut Vec<Finding>,
 ) {
     let Some(home) = enclosing_function(SWIFT, begin.node) else { return };
-    let mut handlers = begin.closures(SWIFT);
-    handlers.extend(split_trailing_closure(begin.node).map(|(_, closures)| closures).unwrap_or_default());
+    let handlers = begin.closures(SWIFT);
     // The `endBackgroundTask` calls in `home` handed the identifier.
     let ends = facts.ends.get(name).map_or(&[][..], Vec::as_slice);
     let first = ends.partition_point(|&i| facts.calls[i].node.start_byte() < home.start_byte());

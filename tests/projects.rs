@@ -41,53 +41,47 @@ fn rules_fired(json: &serde_json::Value) -> Vec<String> {
     ids
 }
 
+/// Runs a fixture project in both formats: findings exit 1, exactly `rules` fire, and the
+/// text and JSON output match their snapshots.
+fn check_project(project: &str, rules: &[&str]) {
+    let (code, text) = run(project, "text");
+    assert_eq!(code, 1);
+    insta::assert_snapshot!(format!("{}_text", project.replace('-', "_")), stable_text(&text));
+    let (_, json) = run(project, "json");
+    let json = stable_json(&json);
+    assert_eq!(rules_fired(&json), rules);
+    insta::assert_json_snapshot!(format!("{}_json", project.replace('-', "_")), json);
+}
+
 #[test]
 fn ios_app() {
-    let (code, text) = run("ios-app", "text");
-    assert_eq!(code, 1);
-    insta::assert_snapshot!("ios_app_text", stable_text(&text));
-    let (_, json) = run("ios-app", "json");
-    let json = stable_json(&json);
-    assert_eq!(
-        rules_fired(&json),
-        [
+    check_project(
+        "ios-app",
+        &[
             "ios-background-task-not-ended",
             "ios-bgtask-registered-after-launch",
             "ios-repeating-notification-under-60s",
             "ios-timer-scheduled-on-background-entry",
             "ios-voip-push-without-callkit-report",
-        ]
+        ],
     );
-    insta::assert_json_snapshot!("ios_app_json", json);
 }
 
 #[test]
 fn android_app() {
-    let (code, text) = run("android-app", "text");
-    assert_eq!(code, 1);
-    insta::assert_snapshot!("android_app_text", stable_text(&text));
-    let (_, json) = run("android-app", "json");
-    let json = stable_json(&json);
-    assert_eq!(rules_fired(&json), ["android-periodic-work-under-15-min"]);
-    insta::assert_json_snapshot!("android_app_json", json);
+    check_project("android-app", &["android-periodic-work-under-15-min"]);
 }
 
 #[test]
 fn flutter_app() {
-    let (code, text) = run("flutter-app", "text");
-    assert_eq!(code, 1);
-    insta::assert_snapshot!("flutter_app_text", stable_text(&text));
-    let (_, json) = run("flutter-app", "json");
-    let json = stable_json(&json);
-    assert_eq!(
-        rules_fired(&json),
-        [
+    check_project(
+        "flutter-app",
+        &[
             "dart-background-entrypoint-not-annotated",
             "dart-timer-on-app-pause",
             "flutter-periodic-task-under-15-min",
             "ios-repeating-notification-under-60s",
             "ios-timer-scheduled-on-background-entry",
-        ]
+        ],
     );
-    insta::assert_json_snapshot!("flutter_app_json", json);
 }

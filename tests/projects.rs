@@ -58,9 +58,13 @@ fn ios_app() {
     check_project(
         "ios-app",
         &[
+            "ios-background-location-without-mode",
+            "ios-background-modes-without-matching-api",
             "ios-background-task-not-ended",
+            "ios-bgtask-identifier-not-permitted",
             "ios-bgtask-registered-after-launch",
             "ios-repeating-notification-under-60s",
+            "ios-silent-audio-keepalive",
             "ios-timer-scheduled-on-background-entry",
             "ios-voip-push-without-callkit-report",
         ],
@@ -69,7 +73,15 @@ fn ios_app() {
 
 #[test]
 fn android_app() {
-    check_project("android-app", &["android-periodic-work-under-15-min"]);
+    check_project(
+        "android-app",
+        &[
+            "android-fgs-type-not-declared",
+            "android-fgs-type-permission-missing",
+            "android-periodic-work-under-15-min",
+            "exact-alarm-permission-not-declared",
+        ],
+    );
 }
 
 #[test]
@@ -80,8 +92,39 @@ fn flutter_app() {
             "dart-background-entrypoint-not-annotated",
             "dart-timer-on-app-pause",
             "flutter-periodic-task-under-15-min",
+            "ios-bgtask-identifier-not-permitted",
             "ios-repeating-notification-under-60s",
             "ios-timer-scheduled-on-background-entry",
         ],
     );
+}
+
+/// The cross-file rules in one Flutter app: Dart calls joined with ios/Runner/Info.plist,
+/// android/app/src/main/AndroidManifest.xml, android/app/build.gradle.kts and pubspec.yaml.
+#[test]
+fn flutter_crossfile() {
+    check_project(
+        "flutter-crossfile",
+        &[
+            "android-fgs-type-not-declared",
+            "android-fgs-type-permission-missing",
+            "exact-alarm-permission-not-declared",
+            "ios-background-location-without-mode",
+            "ios-background-modes-without-matching-api",
+            "ios-bgtask-background-mode-missing",
+            "ios-bgtask-identifier-not-permitted",
+            "ios-silent-audio-keepalive",
+        ],
+    );
+}
+
+/// The same app with each mistake corrected (plist, manifest and code): nothing fires.
+#[test]
+fn flutter_crossfile_fixed() {
+    let (code, text) = run("flutter-crossfile-fixed", "text");
+    assert_eq!(code, 0, "{text}");
+    insta::assert_snapshot!("flutter_crossfile_fixed_text", stable_text(&text));
+    let (code, json) = run("flutter-crossfile-fixed", "json");
+    assert_eq!(code, 0);
+    assert!(rules_fired(&stable_json(&json)).is_empty());
 }

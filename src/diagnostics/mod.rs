@@ -35,6 +35,8 @@ impl std::fmt::Display for Severity {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Label {
     pub path: PathBuf,
+    /// The text of `path`, for code frames (labels may point into another file).
+    pub text: Arc<str>,
     pub span: Span,
     pub message: String,
 }

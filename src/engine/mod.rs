@@ -4,8 +4,9 @@
 pub mod stats;
 pub mod walk;
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
 
 use aho_corasick::AhoCorasick;
@@ -14,8 +15,11 @@ use streaming_iterator::StreamingIterator;
 use crate::diagnostics::{Diagnostic, Finding, Severity};
 pub use crate::diagnostics::{RunResult, Summary};
 use crate::lang::{Language, ParsedFile};
+use crate::project;
+use crate::project::discover::{DiscoveryOptions, Loader, Role, DEFAULT_ASSUMED_TARGET_SDK};
 use crate::rules::declarative::{self, CombinedQuery};
-use crate::rules::{Registry, RuleImpl};
+use crate::rules::native::NativeRule;
+use crate::rules::{ProjectCode, Registry, RuleContext, RuleImpl};
 use crate::source::{SkipReason, SourceFile, DEFAULT_MAX_FILE_BYTES};
 
 #[derive(Debug, Clone)]
@@ -23,11 +27,20 @@ pub struct Options {
     /// Worker threads; 0 means one per core.
     pub threads: usize,
     pub max_file_bytes: u64,
+    /// The Android targetSdk assumed where Gradle names a value bglint cannot resolve.
+    pub assumed_target_sdk: u32,
+    /// The keyword prefilter (off only to prove, in tests, that it never changes findings).
+    pub prefilter: bool,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { threads: 0, max_file_bytes: DEFAULT_MAX_FILE_BYTES }
+        Options {
+            threads: 0,
+            max_file_bytes: DEFAULT_MAX_FILE_BYTES,
+            assumed_target_sdk: DEFAULT_ASSUMED_TARGET_SDK,
+            prefilter: true,
+        }
     }
 }
 
@@ -86,6 +99,8 @@ impl Prefilter {
 
 struct LanguagePlan {
     prefilter: Prefilter,
+    /// Signal words project checks ask about, with their index among the prefilter's keywords.
+    signals: Vec<(&'static str, usize)>,
     query: OnceLock<Result<Option<CombinedQuery>, String>>,
 }
 
@@ -116,7 +131,20 @@ impl Engine {
                     }
                 }
             }
-            LanguagePlan { prefilter: Prefilter::new(keywords), query: OnceLock::new() }
+            // Signals ride on the same automaton: recording them costs nothing extra.
+            let mut signals = Vec::new();
+            for rule in &registry.rules {
+                if let RuleImpl::Native(n) = rule {
+                    for &w in n.signals {
+                        let index = keywords.iter().position(|k| k == w).unwrap_or_else(|| {
+                            keywords.push(w.to_string());
+                            keywords.len() - 1
+                        });
+                        signals.push((w, index));
+                    }
+                }
+            }
+            LanguagePlan { prefilter: Prefilter::new(keywords), signals, query: OnceLock::new() }
         });
         Engine { registry, plans }
     }
@@ -152,7 +180,7 @@ impl Engine {
     /// run the file is not parsed at all.
     pub fn check_source(&self, lang: Language, source: &SourceFile) -> anyhow::Result<FileOutcome> {
         match self.select_rules(lang, &source.text) {
-            Some(active) => self.analyze(lang, source, &active),
+            Some(active) => self.analyze(lang, source, &active, &RuleContext::default()),
             None => Ok(FileOutcome::default()),
         }
     }
@@ -160,8 +188,14 @@ impl Engine {
     /// The prefilter: which rules (and which of their match blocks) may match a text, or `None`
     /// when no rule can, so the file need not be parsed.
     pub fn select_rules(&self, lang: Language, text: &str) -> Option<ActiveRules> {
+        self.prefilter(lang, text).0
+    }
+
+    /// The prefilter, plus the signal words present in the text.
+    fn prefilter(&self, lang: Language, text: &str) -> (Option<ActiveRules>, Vec<&'static str>) {
         let plan = self.plan(lang);
         let present = plan.prefilter.present(text);
+        let signals = plan.signals.iter().filter(|(_, i)| present[*i]).map(|(w, _)| *w).collect();
         let has = |word: &str| plan.prefilter.keywords.iter().position(|k| k == word).is_some_and(|i| present[i]);
         let mut active = ActiveRules {
             blocks: Vec::with_capacity(self.registry.rules.len()),
@@ -176,13 +210,13 @@ impl Engine {
                     active.blocks.push(blocks);
                 }
                 RuleImpl::Native(n) => {
-                    let on = n.languages.contains(&lang) && n.keywords.iter().any(|k| has(k));
+                    let on = n.check.is_some() && n.languages.contains(&lang) && n.keywords.iter().any(|k| has(k));
                     active.any_native |= on;
                     active.blocks.push(vec![on]);
                 }
             }
         }
-        (active.any_declarative || active.any_native).then_some(active)
+        ((active.any_declarative || active.any_native).then_some(active), signals)
     }
 
     /// Every rule of `lang`, as if every keyword were present: to test that the prefilter is
@@ -201,7 +235,13 @@ impl Engine {
     }
 
     /// Parses a file and runs the rules the prefilter selected.
-    pub fn analyze(&self, lang: Language, source: &SourceFile, active: &ActiveRules) -> anyhow::Result<FileOutcome> {
+    pub fn analyze(
+        &self,
+        lang: Language,
+        source: &SourceFile,
+        active: &ActiveRules,
+        cx: &RuleContext<'_>,
+    ) -> anyhow::Result<FileOutcome> {
         let (any_declarative, any_native, active_blocks) = (active.any_declarative, active.any_native, &active.blocks);
         let Some(file) = ParsedFile::parse(lang, source) else {
             return Ok(FileOutcome::default());
@@ -216,15 +256,15 @@ impl Engine {
 
         if any_declarative {
             if let Some(combined) = self.combined_query(lang)? {
-                run_query(combined, &file, active_blocks, self.registry, &mut findings);
+                run_query(combined, &file, cx, active_blocks, self.registry, &mut findings);
             }
         }
         if any_native {
             for (i, rule) in self.registry.rules.iter().enumerate() {
-                if let RuleImpl::Native(n) = rule {
+                if let RuleImpl::Native(NativeRule { check: Some(check), .. }) = rule {
                     if active_blocks[i][0] {
                         let mut out = Vec::new();
-                        (n.check)(&file, &mut out);
+                        check(&file, cx, &mut out);
                         findings.extend(out.into_iter().map(|f| (i, f)));
                     }
                 }
@@ -234,17 +274,17 @@ impl Engine {
         // Several patterns of one rule can match the same code: report it once.
         findings.sort_by_key(|(r, f)| (f.span.start, f.span.end, *r));
         findings.dedup_by(|(ra, a), (rb, b)| ra == rb && a.span == b.span);
-        outcome.diagnostics = findings.into_iter().map(|(i, f)| self.stamp(i, source, f)).collect();
+        outcome.diagnostics = findings.into_iter().map(|(i, f)| self.stamp(i, &source.path, &source.text, f)).collect();
         Ok(outcome)
     }
 
-    fn stamp(&self, rule_index: usize, source: &SourceFile, f: Finding) -> Diagnostic {
+    fn stamp(&self, rule_index: usize, path: &Path, text: &Arc<str>, f: Finding) -> Diagnostic {
         let meta = self.registry.rules[rule_index].meta();
         Diagnostic {
             rule: registry_id(self.registry, rule_index),
             severity: meta.severity,
-            path: source.path.clone(),
-            text: source.text.clone(),
+            path: path.to_path_buf(),
+            text: text.clone(),
             span: f.span,
             message: f.message,
             help: meta.help.clone(),
@@ -254,7 +294,8 @@ impl Engine {
         }
     }
 
-    /// Walks `paths` and analyses every Dart, Swift and Kotlin file in parallel.
+    /// Walks `paths`, finds the projects in them, analyses every Dart, Swift and Kotlin file in
+    /// parallel, then runs the project checks.
     pub fn check_paths(&self, paths: &[PathBuf], options: &Options) -> anyhow::Result<RunResult> {
         let started = Instant::now();
         for p in paths {
@@ -262,43 +303,95 @@ impl Engine {
                 anyhow::bail!("{}: no such file or directory", p.display());
             }
         }
-        let results: Mutex<RunResult> = Mutex::new(RunResult::default());
+        let walked = walk::collect(paths, options.threads, |p| {
+            Language::from_path(p).is_some() || Role::of(p).is_some() || is_other_source(p)
+        });
+        let max = options.max_file_bytes;
+        let load_source = move |path: &Path| SourceFile::load(path, max);
+        let load_bytes = |path: &Path| -> Result<Vec<u8>, String> { std::fs::read(path).map_err(|e| e.to_string()) };
+        let mut result = self.run(walked, &load_source, &load_bytes, options)?;
+        result.summary.elapsed = started.elapsed();
+        Ok(result)
+    }
+
+    /// Analyses files held in memory as if they were a project on disk: for rule examples,
+    /// tests and editors. Paths are relative to an imaginary root.
+    pub fn check_files(&self, files: &[(PathBuf, String)], options: &Options) -> anyhow::Result<RunResult> {
+        let started = Instant::now();
+        let lookup = |path: &Path| files.iter().find(|(p, _)| p == path).map(|(_, t)| t.as_bytes().to_vec());
+        let load_source = |path: &Path| match lookup(path) {
+            Some(bytes) => SourceFile::from_bytes(path, bytes),
+            None => Err(SkipReason::Unreadable("not in memory".to_string())),
+        };
+        let load_bytes = |path: &Path| lookup(path).ok_or_else(|| "not in memory".to_string());
+        let walked =
+            files.iter().map(|(p, _)| walk::Walked::File { path: p.clone(), explicit: false }).collect::<Vec<_>>();
+        let mut result = self.run(walked, &load_source, &load_bytes, options)?;
+        result.summary.elapsed = started.elapsed();
+        Ok(result)
+    }
+
+    /// The pipeline shared by disk and memory: discover projects, analyse each code file with
+    /// its project's facts, then run the project checks.
+    fn run(
+        &self,
+        walked: Vec<walk::Walked>,
+        load_source: &(dyn Fn(&Path) -> Result<SourceFile, SkipReason> + Sync),
+        load_bytes: Loader<'_>,
+        options: &Options,
+    ) -> anyhow::Result<RunResult> {
+        let mut result = RunResult::default();
+        let mut all_paths = Vec::with_capacity(walked.len());
+        let mut code = Vec::new();
+        for w in walked {
+            match w {
+                walk::Walked::Unreadable { path, error } => result.skipped.push((path, SkipReason::Unreadable(error))),
+                walk::Walked::File { path, explicit } => {
+                    if let Some(lang) = Language::from_path(&path) {
+                        if explicit || !walk::is_generated(&path) {
+                            code.push((lang, path.clone()));
+                        }
+                    }
+                    all_paths.push(path);
+                }
+            }
+        }
+        let discovery = DiscoveryOptions { assumed_target_sdk: options.assumed_target_sdk };
+        let workspace = project::discover::discover(&all_paths, load_bytes, &discovery);
+        for (path, error) in &workspace.unreadable {
+            result.skipped.push((path.clone(), SkipReason::Unreadable(error.clone())));
+        }
+        let seen: Vec<Mutex<HashSet<&'static str>>> =
+            workspace.projects.iter().map(|_| Mutex::new(HashSet::new())).collect();
+
+        let results = Mutex::new(result);
         let failure: Mutex<Option<anyhow::Error>> = Mutex::new(None);
         let record = |f: &mut dyn FnMut(&mut RunResult)| f(&mut results.lock().unwrap_or_else(|e| e.into_inner()));
-        // On the walker's threads: read and prefilter (most files stop here, unparsed).
-        let triage = |walked: walk::Walked| {
-            let (path, explicit) = match walked {
-                walk::Walked::File { path, explicit } => (path, explicit),
-                walk::Walked::Unreadable { path, error } => {
-                    record(&mut |r| r.skipped.push((path.clone(), SkipReason::Unreadable(error.clone()))));
-                    return None;
-                }
-            };
-            if !explicit && walk::is_generated(&path) {
-                return None;
-            }
-            let lang = Language::from_path(&path)?;
-            let source = match SourceFile::load(&path, options.max_file_bytes) {
+        walk::parallel(code, options.threads, |(lang, path)| {
+            let source = match load_source(&path) {
                 Ok(s) => s,
                 Err(reason) => {
                     record(&mut |r| {
                         r.summary.files_analyzed += 1;
                         r.skipped.push((path.clone(), reason.clone()));
                     });
-                    return None;
+                    return;
                 }
             };
-            let active = self.select_rules(lang, &source.text);
-            if active.is_none() {
-                record(&mut |r| r.summary.files_analyzed += 1);
+            let project = workspace.project_of(&path);
+            let (active, signals) = self.prefilter(lang, &source.text);
+            let active = if options.prefilter { active } else { Some(self.all_rules(lang)) };
+            if let (Some(i), false) = (project, signals.is_empty()) {
+                seen[i].lock().unwrap_or_else(|e| e.into_inner()).extend(signals);
             }
-            Some((lang, source, active?))
-        };
-        // On the workers: parse and run rules.
-        let work = |(lang, source, active): (Language, SourceFile, ActiveRules)| {
+            let Some(active) = active else {
+                record(&mut |r| r.summary.files_analyzed += 1);
+                return;
+            };
+            let cx = RuleContext { project: project.map(|i| &workspace.projects[i]) };
             // A defect in one rule must not end the run: the file is reported as skipped.
             let checked =
-                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.analyze(lang, &source, &active)))
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.analyze(lang, &source, &active, &cx)))
                     .unwrap_or_else(|payload| {
                         Ok(FileOutcome {
                             skipped: Some(SkipReason::InternalError(panic_message(&payload))),
@@ -319,28 +412,67 @@ impl Engine {
                 }),
                 Err(e) => *failure.lock().unwrap_or_else(|e| e.into_inner()) = Some(e),
             }
-        };
-        walk::for_each_file(paths, options.threads, triage, work);
+        });
         if let Some(e) = failure.into_inner().unwrap_or_else(|e| e.into_inner()) {
             return Err(e);
         }
         let mut result = results.into_inner().unwrap_or_else(|e| e.into_inner());
-        result.diagnostics.sort_by(|a, b| (&a.path, a.span.start, a.rule).cmp(&(&b.path, b.span.start, b.rule)));
-        result.skipped.sort_by(|a, b| a.0.cmp(&b.0));
-        result.syntax_error_files.sort();
-        let s = &mut result.summary;
-        s.files_skipped = result.skipped.len();
-        s.files_with_syntax_errors = result.syntax_error_files.len();
-        for d in &result.diagnostics {
-            match d.severity {
-                Severity::Error => s.errors += 1,
-                Severity::Warning => s.warnings += 1,
-                Severity::Info => s.infos += 1,
+
+        // Collect, then check: project checks see what the file pass recorded.
+        for (i, project) in workspace.projects.iter().enumerate() {
+            let other_sources: Vec<PathBuf> = all_paths
+                .iter()
+                .filter(|p| is_other_source(p) && workspace.project_of(p) == Some(i))
+                .cloned()
+                .collect();
+            // Dependency lists inside the project, or beside it (a React Native root above ios/).
+            let beside = project.root.parent();
+            let dependency_lists: Vec<PathBuf> = all_paths
+                .iter()
+                .filter(|p| Role::of(p) == Some(Role::DependencyList))
+                .filter(|p| workspace.project_of(p) == Some(i) || (p.parent() == beside && beside.is_some()))
+                .cloned()
+                .collect();
+            let seen = std::mem::take(&mut *seen[i].lock().unwrap_or_else(|e| e.into_inner()));
+            let code = ProjectCode { seen, other_sources, dependency_lists, load: load_bytes };
+            for (rule_index, rule) in self.registry.rules.iter().enumerate() {
+                let RuleImpl::Native(n) = rule else { continue };
+                let Some(check) = n.project_check else { continue };
+                let mut out = Vec::new();
+                check(project, &code, &mut out);
+                for f in out {
+                    let d = self.stamp(rule_index, &f.path, &f.text, f.finding);
+                    result.diagnostics.push(d);
+                }
             }
         }
-        s.elapsed = started.elapsed();
+        finish(&mut result);
         Ok(result)
     }
+}
+
+/// Sorts what a run produced and counts it.
+fn finish(result: &mut RunResult) {
+    result.diagnostics.sort_by(|a, b| (&a.path, a.span.start, a.rule).cmp(&(&b.path, b.span.start, b.rule)));
+    result.diagnostics.dedup_by(|a, b| a.rule == b.rule && a.path == b.path && a.span == b.span);
+    result.skipped.sort_by(|a, b| a.0.cmp(&b.0));
+    result.syntax_error_files.sort();
+    let s = &mut result.summary;
+    s.files_skipped = result.skipped.len();
+    s.files_with_syntax_errors = result.syntax_error_files.len();
+    for d in &result.diagnostics {
+        match d.severity {
+            Severity::Error => s.errors += 1,
+            Severity::Warning => s.warnings += 1,
+            Severity::Info => s.infos += 1,
+        }
+    }
+}
+
+/// Objective-C and Java sources: not parsed, but searched when a project check asks whether
+/// the project uses an API at all.
+fn is_other_source(path: &Path) -> bool {
+    matches!(path.extension().and_then(|e| e.to_str()), Some("m" | "mm" | "h" | "java"))
 }
 
 fn panic_message(payload: &Box<dyn std::any::Any + Send>) -> String {
@@ -358,6 +490,7 @@ fn registry_id(registry: &'static Registry, index: usize) -> &'static str {
 fn run_query<'t>(
     combined: &CombinedQuery,
     file: &'t ParsedFile<'_>,
+    cx: &RuleContext<'_>,
     active_blocks: &[Vec<bool>],
     registry: &Registry,
     findings: &mut Vec<(usize, Finding)>,
@@ -377,7 +510,7 @@ fn run_query<'t>(
         let capture = |name: &str| -> Option<tree_sitter::Node<'t>> {
             m.captures.iter().find(|c| names[c.index as usize] == name).map(|c| c.node)
         };
-        if let Some(f) = declarative::evaluate(block, file, &capture) {
+        if let Some(f) = declarative::evaluate(block, file, cx, &capture) {
             findings.push((rule_index, f));
         }
     }

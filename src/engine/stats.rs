@@ -49,11 +49,9 @@ impl ParseStats {
 pub fn parse_stats(paths: &[PathBuf], threads: usize, max_file_bytes: u64) -> anyhow::Result<ParseStats> {
     let started = Instant::now();
     let stats = Mutex::new(ParseStats::default());
-    walk::for_each_file(paths, threads, Some, |walked| {
+    let files = walk::collect(paths, threads, |p| Language::from_path(p).is_some() && !walk::is_generated(p));
+    walk::parallel(files, threads, |walked| {
         let walk::Walked::File { path, .. } = walked else { return };
-        if walk::is_generated(&path) {
-            return;
-        }
         let Some(lang) = Language::from_path(&path) else { return };
         let Ok(source) = SourceFile::load(&path, max_file_bytes) else {
             stats.lock().unwrap_or_else(|e| e.into_inner()).skipped += 1;

@@ -2,7 +2,7 @@
 //! ripgrep and Ruff use) that skips what mobile projects generate or vendor.
 
 use std::path::{Path, PathBuf};
-use std::sync::{mpsc, Mutex};
+use std::sync::Mutex;
 
 use ignore::WalkBuilder;
 
@@ -35,53 +35,69 @@ pub enum Walked {
 /// depth limit keeps that bounded well inside this.
 const WORKER_STACK_BYTES: usize = 64 * 1024 * 1024;
 
-/// Walks `roots` (gitignore-aware, skipping generated and vendored code) in parallel, streaming,
-/// so memory stays flat however large the tree. Each file first goes through `triage` on the
-/// walker's threads (cheap work: read, prefilter); what it returns goes to `work` on worker
-/// threads with large stacks (parsing and rules, which may recurse over nested code).
-/// `threads` is the number of each (0: one per core).
-pub fn for_each_file<T: Send>(
-    roots: &[PathBuf],
-    threads: usize,
-    triage: impl Fn(Walked) -> Option<T> + Sync,
-    work: impl Fn(T) + Sync,
-) {
-    let threads = if threads == 0 { std::thread::available_parallelism().map_or(1, |n| n.get()) } else { threads };
-    // A short queue: parsing is the slow side, and waiting files hold their whole text.
-    let (sender, receiver) = mpsc::sync_channel::<T>(threads * 2);
-    let receiver = Mutex::new(receiver);
+/// Walks `roots` (gitignore-aware, skipping generated and vendored code) in parallel and returns
+/// the files `keep` accepts, sorted. Paths are small; contents are read later, one file per
+/// worker at a time, so memory stays flat however large the tree.
+pub fn collect(roots: &[PathBuf], threads: usize, keep: impl Fn(&Path) -> bool + Sync) -> Vec<Walked> {
+    let threads = resolve_threads(threads);
+    let found: Mutex<Vec<Walked>> = Mutex::new(Vec::new());
+    walker(roots, threads).run(|| {
+        let (found, keep) = (&found, &keep);
+        Box::new(move |entry| {
+            let item = match entry {
+                Ok(e) if e.file_type().is_some_and(|t| t.is_file()) => {
+                    if !keep(e.path()) {
+                        return ignore::WalkState::Continue;
+                    }
+                    Walked::File { explicit: e.depth() == 0, path: e.into_path() }
+                }
+                Ok(_) => return ignore::WalkState::Continue,
+                Err(err) => Walked::Unreadable { path: err_path(&err).unwrap_or_default(), error: err.to_string() },
+            };
+            found.lock().unwrap_or_else(|e| e.into_inner()).push(item);
+            ignore::WalkState::Continue
+        })
+    });
+    let mut found = found.into_inner().unwrap_or_else(|e| e.into_inner());
+    found.sort_by(|a, b| a.path().cmp(b.path()));
+    found
+}
+
+impl Walked {
+    pub fn path(&self) -> &Path {
+        match self {
+            Walked::File { path, .. } | Walked::Unreadable { path, .. } => path,
+        }
+    }
+}
+
+fn resolve_threads(threads: usize) -> usize {
+    if threads == 0 {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    } else {
+        threads
+    }
+}
+
+/// Runs `work` on every item on `threads` worker threads with large stacks (parsing and rules
+/// may recurse over nested code). Items are taken in order, one at a time.
+pub fn parallel<T: Send>(items: Vec<T>, threads: usize, work: impl Fn(T) + Sync) {
+    let threads = resolve_threads(threads).min(items.len().max(1));
+    let queue = Mutex::new(items.into_iter());
     std::thread::scope(|scope| {
         for _ in 0..threads {
             std::thread::Builder::new()
                 .name("bglint-worker".into())
                 .stack_size(WORKER_STACK_BYTES)
                 .spawn_scoped(scope, || loop {
-                    let next = receiver.lock().unwrap_or_else(|e| e.into_inner()).recv();
+                    let next = queue.lock().unwrap_or_else(|e| e.into_inner()).next();
                     match next {
-                        Ok(item) => work(item),
-                        Err(_) => break,
+                        Some(item) => work(item),
+                        None => break,
                     }
                 })
                 .expect("spawn an analysis worker");
         }
-        walker(roots, threads).run(|| {
-            let sender = sender.clone();
-            let triage = &triage;
-            Box::new(move |entry| {
-                let item = match entry {
-                    Ok(e) if e.file_type().is_some_and(|t| t.is_file()) => {
-                        Walked::File { explicit: e.depth() == 0, path: e.into_path() }
-                    }
-                    Ok(_) => return ignore::WalkState::Continue,
-                    Err(err) => Walked::Unreadable { path: err_path(&err).unwrap_or_default(), error: err.to_string() },
-                };
-                match triage(item).map(|t| sender.send(t)) {
-                    Some(Err(_)) => ignore::WalkState::Quit,
-                    _ => ignore::WalkState::Continue,
-                }
-            })
-        });
-        drop(sender);
     });
 }
 

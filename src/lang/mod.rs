@@ -8,6 +8,8 @@ pub mod consts;
 pub mod duration;
 pub mod lifecycle;
 pub mod paths;
+pub mod platform;
+pub mod strings;
 pub mod syntax;
 
 use std::cell::RefCell;

@@ -10,6 +10,29 @@ use std::sync::Arc;
 
 use crate::source::Span;
 
+/// The kinds of project files bglint reads (for rule metadata: what a rule looks at).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ConfigKind {
+    InfoPlist,
+    Entitlements,
+    Manifest,
+    Gradle,
+    Pubspec,
+}
+
+impl ConfigKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            ConfigKind::InfoPlist => "Info.plist",
+            ConfigKind::Entitlements => "entitlements",
+            ConfigKind::Manifest => "AndroidManifest.xml",
+            ConfigKind::Gradle => "Gradle",
+            ConfigKind::Pubspec => "pubspec.yaml",
+        }
+    }
+}
+
 /// A configuration file's text, shared by its facts and by diagnostics that point into it.
 #[derive(Debug)]
 pub struct ConfigFile {
@@ -62,6 +85,10 @@ pub struct InfoPlistFacts {
     pub location_usage_keys: Vec<Located<String>>,
     /// The plist describes an app extension (`NSExtension` present), not the app itself.
     pub is_extension: bool,
+    /// `CFBundlePackageType` as written (`APPL`, `FMWK`, `BNDL`, `$(PRODUCT_BUNDLE_PACKAGE_TYPE)`).
+    pub bundle_package_type: Option<String>,
+    /// The top-level `<dict>` start tag, for findings about a key the plist lacks.
+    pub top_dict_span: Span,
 }
 
 /// Whether `id` is covered by a permitted-identifier entry: equal, a trailing `.*` wildcard
@@ -113,6 +140,11 @@ fn glob_matches(pattern: &str, text: &str) -> bool {
 impl InfoPlistFacts {
     pub fn has_mode(&self, mode: &str) -> bool {
         self.background_modes.as_ref().is_some_and(|m| m.contains(mode))
+    }
+
+    /// The plist of an app target: not an extension, framework, test bundle or plug-in.
+    pub fn is_app(&self) -> bool {
+        !self.is_extension && !matches!(self.bundle_package_type.as_deref(), Some("FMWK" | "BNDL" | "XPC!"))
     }
 
     pub fn identifier_permitted(&self, id: &str) -> bool {

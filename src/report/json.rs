@@ -48,6 +48,8 @@ struct JsonFinding<'a> {
 #[derive(Serialize)]
 struct Related<'a> {
     path: String,
+    start: LineCol,
+    end: LineCol,
     byte_range: ByteRange,
     message: &'a str,
 }
@@ -91,10 +93,15 @@ pub fn render(result: &RunResult) -> String {
             related: d
                 .labels
                 .iter()
-                .map(|l| Related {
-                    path: display_path(&l.path),
-                    byte_range: ByteRange { start: l.span.start, end: l.span.end },
-                    message: &l.message,
+                .map(|l| {
+                    let other = LineIndex::new(&l.text);
+                    Related {
+                        path: display_path(&l.path),
+                        start: other.position(&l.text, l.span.start),
+                        end: other.position(&l.text, l.span.end),
+                        byte_range: ByteRange { start: l.span.start, end: l.span.end },
+                        message: &l.message,
+                    }
                 })
                 .collect(),
             fix: d.fix.as_ref().map(|f| JsonFix {

@@ -29,10 +29,9 @@ pub fn render(result: &RunResult, out: &mut dyn WriteColor) -> std::io::Result<(
         };
         let mut labels = vec![CsLabel::primary(id, d.span.clone())];
         for l in &d.labels {
-            // Secondary labels in other files need their text; the engine attaches it later (project model).
-            if l.path == d.path {
-                labels.push(CsLabel::secondary(id, l.span.clone()).with_message(l.message.clone()));
-            }
+            // A label may point into another file (the Info.plist or manifest of a cross-file finding).
+            let label_file = file_id(&l.path, &l.text, &mut files);
+            labels.push(CsLabel::secondary(label_file, l.span.clone()).with_message(l.message.clone()));
         }
         let diag = CsDiagnostic::new(severity)
             .with_code(d.rule)

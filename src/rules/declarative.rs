@@ -7,13 +7,17 @@
 use anyhow::{anyhow, bail, Context as _};
 use serde::Deserialize;
 
-use crate::diagnostics::{Finding, Severity};
+use crate::diagnostics::{Finding, Label, Severity};
 use crate::lang::duration::{self, Unit};
 use crate::lang::lifecycle::{self, Context};
+use crate::lang::platform::{self, Os};
 use crate::lang::syntax::{as_call, Call};
 use crate::lang::{Language, Node, ParsedFile};
+use crate::project::facts::{short_permission, ConfigKind};
+use crate::project::model::IosSide;
 
-use super::meta::{Docs, Example, FixAvailability, Platform, RuleMeta};
+use super::meta::{Docs, Example, FixAvailability, Platform, ProjectExample, RuleMeta};
+use super::RuleContext;
 
 /// The file format of `rules/**/<id>.toml`.
 #[derive(Debug, Deserialize)]
@@ -29,10 +33,19 @@ struct RuleFile {
     fix: FixAvailability,
     also_reported_by: Option<String>,
     docs: Docs,
+    /// Project files the rule reads (`info-plist`, `manifest`, …), for the docs.
+    #[serde(default)]
+    config: Vec<ConfigKind>,
     #[serde(rename = "match")]
     matches: Vec<MatchSpec>,
+    #[serde(default)]
     bad: Vec<Example>,
+    #[serde(default)]
     good: Vec<Example>,
+    #[serde(default)]
+    bad_project: Vec<ProjectExample>,
+    #[serde(default)]
+    good_project: Vec<ProjectExample>,
 }
 
 fn no_fix() -> FixAvailability {
@@ -69,6 +82,18 @@ struct PredicateSpec {
     inside: Option<Context>,
     not_inside: Option<Context>,
     file_lacks: Option<Vec<String>>,
+    /// Holds when the file's project has a known iOS app Info.plist that lacks this background mode.
+    ios_mode_missing: Option<String>,
+    /// Holds when the file's project has a known Android app manifest declaring none of these permissions.
+    android_permission_missing: Option<Vec<String>>,
+    /// Holds when the file's project lists this package in pubspec.yaml `dependencies`
+    /// (`"workmanager"`, or `"workmanager >=0.6"` for a constraint allowing at least 0.6).
+    depends_on: Option<String>,
+    /// Holds unless the code is gated to the other OS (`if (Platform.isAndroid)`, `AndroidSettings(…)`).
+    runs_on: Option<Os>,
+    /// Holds when the file's project builds an Android app whose targetSdk (read, or assumed when
+    /// Gradle names a value bglint cannot resolve) is at least this.
+    target_sdk_at_least: Option<u32>,
     /// For `duration`/`argument` on a call: the labelled argument to read.
     label: Option<String>,
     /// For `duration` on a call: the argument index.
@@ -93,11 +118,27 @@ enum ArgSelector {
 
 #[derive(Debug, Clone)]
 enum Predicate {
-    Duration { capture: String, select: ArgSelector, unit: Unit, below: Option<f64>, above: Option<f64> },
-    Argument { capture: String, label: String, equals: String },
+    Duration {
+        capture: String,
+        select: ArgSelector,
+        unit: Unit,
+        below: Option<f64>,
+        above: Option<f64>,
+    },
+    Argument {
+        capture: String,
+        label: String,
+        equals: String,
+    },
     Inside(Context),
     NotInside(Context),
     FileLacks(Vec<String>),
+    IosModeMissing(String),
+    AndroidPermissionMissing(Vec<String>),
+    /// A package, and optionally the lowest version (major, minor) its constraint must allow.
+    DependsOn(String, Option<(u64, u64)>),
+    RunsOn(Os),
+    TargetSdkAtLeast(u32),
 }
 
 /// One `[[match]]` block, compiled.
@@ -181,6 +222,7 @@ pub fn load(origin: &str, text: &str) -> anyhow::Result<DeclarativeRule> {
         id: file.id,
         platform: file.platform,
         languages,
+        config: file.config,
         category: file.category,
         severity: file.severity,
         summary: file.summary,
@@ -190,6 +232,8 @@ pub fn load(origin: &str, text: &str) -> anyhow::Result<DeclarativeRule> {
         also_reported_by: file.also_reported_by,
         bad: file.bad,
         good: file.good,
+        bad_projects: file.bad_project,
+        good_projects: file.good_project,
     };
     Ok(DeclarativeRule { meta, blocks })
 }
@@ -206,9 +250,17 @@ fn compile_predicate(
         p.inside.is_some(),
         p.not_inside.is_some(),
         p.file_lacks.is_some(),
+        p.ios_mode_missing.is_some(),
+        p.android_permission_missing.is_some(),
+        p.depends_on.is_some(),
+        p.runs_on.is_some(),
+        p.target_sdk_at_least.is_some(),
     ];
     if kinds.iter().filter(|k| **k).count() != 1 {
-        bail!("{where_}: each `where` entry needs exactly one of duration, argument, inside, not_inside, file_lacks");
+        bail!(
+            "{where_}: each `where` entry needs exactly one of duration, argument, inside, not_inside, file_lacks, \
+             ios_mode_missing, android_permission_missing, depends_on, runs_on, target_sdk_at_least"
+        );
     }
     let threshold = |t: &Option<String>| -> anyhow::Result<Option<f64>> {
         t.as_deref()
@@ -252,6 +304,33 @@ fn compile_predicate(
     if let Some(c) = p.not_inside {
         return Ok(Predicate::NotInside(c));
     }
+    if let Some(mode) = p.ios_mode_missing {
+        return Ok(Predicate::IosModeMissing(mode));
+    }
+    if let Some(names) = p.android_permission_missing {
+        if names.is_empty() {
+            bail!("{where_}: `android_permission_missing` needs at least one permission");
+        }
+        return Ok(Predicate::AndroidPermissionMissing(names));
+    }
+    if let Some(spec) = p.depends_on {
+        // `workmanager` or `workmanager >=0.6`.
+        let (package, min) = match spec.split_once(">=") {
+            Some((name, version)) => {
+                let min = crate::project::model::lower_bound(version)
+                    .ok_or_else(|| anyhow!("{where_}: bad version in `depends_on = \"{spec}\"`"))?;
+                (name.trim().to_string(), Some(min))
+            }
+            None => (spec.trim().to_string(), None),
+        };
+        return Ok(Predicate::DependsOn(package, min));
+    }
+    if let Some(os) = p.runs_on {
+        return Ok(Predicate::RunsOn(os));
+    }
+    if let Some(level) = p.target_sdk_at_least {
+        return Ok(Predicate::TargetSdkAtLeast(level));
+    }
     Ok(Predicate::FileLacks(p.file_lacks.unwrap_or_default()))
 }
 
@@ -273,10 +352,13 @@ fn call_of<'t>(file: &'t ParsedFile<'_>, node: Node<'t>) -> Option<Call<'t>> {
 pub fn evaluate<'t>(
     block: &MatchBlock,
     file: &'t ParsedFile<'_>,
+    cx: &RuleContext<'_>,
     capture: &dyn Fn(&str) -> Option<Node<'t>>,
 ) -> Option<Finding> {
     let report = capture(&block.report)?;
     let mut duration_text = None;
+    let mut target_sdk = None;
+    let mut labels = Vec::new();
     for p in &block.predicates {
         let ok = match p {
             Predicate::Duration { capture: c, select, unit, below, above } => {
@@ -304,23 +386,77 @@ pub fn evaluate<'t>(
             Predicate::Inside(ctx) => lifecycle::is_inside(file, report, *ctx),
             Predicate::NotInside(ctx) => !lifecycle::is_inside(file, report, *ctx),
             Predicate::FileLacks(words) => !words.iter().any(|w| file.text().contains(w.as_str())),
+            Predicate::IosModeMissing(mode) => {
+                let ios = cx.project.and_then(|p| p.ios_app())?;
+                if ios.has_mode(mode) {
+                    return None;
+                }
+                labels.push(missing_mode_label(ios, mode));
+                true
+            }
+            Predicate::AndroidPermissionMissing(names) => {
+                let android = cx.project.and_then(|p| p.android_app())?;
+                if names.iter().any(|n| android.permission(n).is_some()) {
+                    return None;
+                }
+                let main = android.main_manifest();
+                let listed = names.iter().map(|n| short_permission(n)).collect::<Vec<_>>().join(" or ");
+                labels.push(Label::in_config(
+                    &main.file,
+                    main.facts.manifest_span.clone(),
+                    format!("this manifest declares no {listed}"),
+                ));
+                true
+            }
+            Predicate::DependsOn(package, None) => cx.project.is_some_and(|p| p.depends_on(package)),
+            Predicate::DependsOn(package, Some(min)) => {
+                cx.project.is_some_and(|p| p.depends_on_at_least(package, *min))
+            }
+            Predicate::RunsOn(os) => platform::may_run_on(file, report, *os),
+            Predicate::TargetSdkAtLeast(level) => {
+                let android = cx.project.and_then(|p| p.android_app())?;
+                let target = &android.target_sdk;
+                if target.level < *level {
+                    return None;
+                }
+                target_sdk = Some(target.describe());
+                if let Some((file, span)) = &target.source {
+                    labels.push(Label::in_config(file, span.clone(), target.describe()));
+                }
+                true
+            }
         };
         if !ok {
             return None;
         }
     }
-    let message = render_message(&block.message, duration_text.as_deref(), file, capture);
+    let message = render_message(&block.message, duration_text.as_deref(), target_sdk.as_deref(), file, capture);
     let mut span = report.byte_range();
     if let Some(to) = block.report_to.as_deref().and_then(capture) {
         span.end = span.end.max(to.end_byte());
     }
-    Some(Finding::new(span, message))
+    let mut finding = Finding::new(span, message);
+    finding.labels = labels;
+    Some(finding)
 }
 
-/// Fills `{duration}` and `{capture-name}` placeholders.
+/// A label on the Info.plist that should declare `mode` (shared with Rust rules).
+pub fn missing_mode_label(ios: &IosSide, mode: &str) -> Label {
+    let (file, span) = ios.modes_anchor();
+    let has_key = ios.app_plists().any(|p| p.facts.background_modes.is_some());
+    let message = if has_key {
+        format!("UIBackgroundModes here does not include `{mode}`")
+    } else {
+        format!("this Info.plist declares no UIBackgroundModes (`{mode}` is needed)")
+    };
+    Label::in_config(file, span, message)
+}
+
+/// Fills `{duration}`, `{target_sdk}` and `{capture-name}` placeholders.
 fn render_message<'t>(
     template: &str,
     duration: Option<&str>,
+    target_sdk: Option<&str>,
     file: &'t ParsedFile<'_>,
     capture: &dyn Fn(&str) -> Option<Node<'t>>,
 ) -> String {
@@ -334,6 +470,7 @@ fn render_message<'t>(
         let name = &rest[open + 1..open + close];
         let value = match name {
             "duration" => duration.map(str::to_string),
+            "target_sdk" => target_sdk.map(str::to_string),
             _ => capture(name).map(|n| {
                 let t = file.node_text(n);
                 let one_line = t.lines().next().unwrap_or("");

@@ -2,6 +2,7 @@
 
 use crate::diagnostics::Severity;
 use crate::lang::Language;
+use crate::project::facts::ConfigKind;
 
 /// Where documentation for a rule lives: `docs/rules/<id>.md`, generated from this metadata.
 pub const DOCS_BASE_URL: &str = "https://github.com/bglint/bglint/blob/main/docs/rules/";
@@ -57,11 +58,31 @@ pub struct Example {
     pub code: String,
 }
 
+/// One file of a multi-file example.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExampleFile {
+    /// Relative to the example project's root: `ios/Runner/Info.plist`, `lib/main.dart`.
+    pub path: String,
+    pub text: String,
+}
+
+/// A multi-file example for a cross-file rule: a small project. In a bad one, exactly one
+/// file marks the expected finding with `«` and `»`.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProjectExample {
+    #[serde(rename = "file")]
+    pub files: Vec<ExampleFile>,
+}
+
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct RuleMeta {
     pub id: String,
     pub platform: Platform,
     pub languages: Vec<Language>,
+    /// Project files the rule reads.
+    pub config: Vec<ConfigKind>,
     pub category: String,
     pub severity: Severity,
     pub summary: String,
@@ -73,6 +94,8 @@ pub struct RuleMeta {
     pub also_reported_by: Option<String>,
     pub bad: Vec<Example>,
     pub good: Vec<Example>,
+    pub bad_projects: Vec<ProjectExample>,
+    pub good_projects: Vec<ProjectExample>,
 }
 
 impl RuleMeta {
@@ -97,6 +120,10 @@ impl RuleMeta {
                 FixAvailability::Safe => "yes (safe)",
             }
         ));
+        if !self.config.is_empty() {
+            let files: Vec<&str> = self.config.iter().map(|c| c.name()).collect();
+            out.push_str(&format!("- Project files read: {}\n", files.join(", ")));
+        }
         if let Some(other) = &self.also_reported_by {
             out.push_str(&format!("- Also reported by: {other}\n"));
         }
@@ -116,7 +143,34 @@ impl RuleMeta {
                 ));
             }
         }
+        for (title, projects) in [("Bad", &self.bad_projects), ("Good", &self.good_projects)] {
+            for (i, project) in projects.iter().enumerate() {
+                out.push_str(&format!("\n## {title} project {}\n", i + 1));
+                for file in &project.files {
+                    let fence = code_fence(&file.path);
+                    out.push_str(&format!(
+                        "\n`{}`\n\n```{fence}\n{}\n```\n",
+                        file.path,
+                        strip_markers(&file.text).trim_end()
+                    ));
+                }
+            }
+        }
         out
+    }
+}
+
+/// The Markdown code-fence language for an example file.
+fn code_fence(path: &str) -> &'static str {
+    match path.rsplit('.').next().unwrap_or("") {
+        "dart" => "dart",
+        "swift" => "swift",
+        "kt" | "kts" => "kotlin",
+        "plist" | "xml" | "entitlements" => "xml",
+        "yaml" | "yml" => "yaml",
+        "gradle" => "groovy",
+        "toml" => "toml",
+        _ => "text",
     }
 }
 

@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 use super::declarative::{self, DeclarativeRule};
 use super::meta::RuleMeta;
 use super::native::NativeRule;
-use super::{flutter, ios};
+use super::{android, flutter, ios, project};
 
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/embedded_rules.rs"));
@@ -14,10 +14,16 @@ mod embedded {
 
 /// Every Rust-coded rule, one line each.
 pub static NATIVE_RULES: &[&NativeRule] = &[
+    &android::android_fgs_type_not_declared::RULE,
+    &android::android_fgs_type_permission_missing::RULE,
     &flutter::dart_background_entrypoint_not_annotated::RULE,
+    &ios::ios_background_modes_without_matching_api::RULE,
     &ios::ios_background_task_not_ended::RULE,
+    &ios::ios_bgtask_identifier_not_permitted::RULE,
     &ios::ios_bgtask_registered_after_launch::RULE,
+    &ios::ios_silent_audio_keepalive::RULE,
     &ios::ios_voip_push_without_callkit_report::RULE,
+    &project::malformed_project_file::RULE,
 ];
 
 pub enum RuleImpl {

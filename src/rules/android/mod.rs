@@ -1,1 +1,3 @@
-//! Rust-coded Android rules, one file each. (The Android rules shipped so far are declarative.)
+//! Rust-coded Android rules, one file each.
+pub mod android_fgs_type_not_declared;
+pub mod android_fgs_type_permission_missing;

@@ -10,11 +10,13 @@ use crate::diagnostics::{Edit, Finding, Fix, Label};
 use crate::lang::lifecycle::dart_background_callbacks;
 use crate::lang::syntax::{ancestors, calls_in, compact, contains, descendants, enclosing_type, Call};
 use crate::lang::{Node, ParsedFile};
+use crate::rules::RuleContext;
 
 crate::declare_rule! {
     id: "dart-background-entrypoint-not-annotated",
     platform: Both,
     languages: [Dart],
+    config: [],
     category: "background-isolates",
     severity: Error,
     summary: "Background entry point is not annotated with @pragma('vm:entry-point')",
@@ -59,6 +61,7 @@ it). Keep background callbacks top-level or static, never closures.",
         "BackgroundLocator",
         "FlutterDownloader",
     ],
+    signals: [],
     bad: [
         (Dart, r#"import 'package:flutter/material.dart';
 import 'package:workmanager/workmanager.dart';
@@ -174,10 +177,13 @@ Future<void> initWidgets() async {
 }
 "#),
     ],
-    check: check,
+    bad_projects: [],
+    good_projects: [],
+    check: Some(check),
+    project_check: None,
 }
 
-fn check(file: &ParsedFile<'_>, out: &mut Vec<Finding>) {
+fn check(file: &ParsedFile<'_>, _cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
     let mut reported: Vec<Node<'_>> = Vec::new();
     for call in calls_in(file, file.root()) {
         for argument in dart_background_callbacks(file, &call) {
@@ -204,6 +210,7 @@ fn finding(file: &ParsedFile<'_>, call: &Call<'_>, argument: Node<'_>, decl: Nod
     )
     .with_label(Label {
         path: file.source.path.clone(),
+        text: file.source.text.clone(),
         span: argument.byte_range(),
         message: "registered as a background entry point here".to_string(),
     })

@@ -17,11 +17,13 @@ use crate::lang::syntax::{
     is_function_decl, Call,
 };
 use crate::lang::{Language, Node, ParsedFile};
+use crate::rules::RuleContext;
 
 crate::declare_rule! {
     id: "ios-background-task-not-ended",
     platform: Ios,
     languages: [Swift],
+    config: [],
     category: "background-tasks",
     severity: Error,
     summary: "Background task is not ended on every path",
@@ -54,6 +56,7 @@ and give each task a name so leaks are easy to find in the logs.",
     fix: None,
     also_reported_by: None,
     keywords: ["beginBackgroundTask"],
+    signals: [],
     bad: [
         (Swift, r#"final class DraftUploader {
     func upload(_ draft: Draft) {
@@ -235,12 +238,15 @@ and give each task a name so leaks are easy to find in the logs.",
 }
 "#),
     ],
-    check: check,
+    bad_projects: [],
+    good_projects: [],
+    check: Some(check),
+    project_check: None,
 }
 
 const SWIFT: Language = Language::Swift;
 
-fn check(file: &ParsedFile<'_>, out: &mut Vec<Finding>) {
+fn check(file: &ParsedFile<'_>, _cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
     let Some(facts) = Facts::new(file) else { return };
     let mut memo = Memo::default();
     for begin in facts.calls.iter().filter(|c| is_uikit_begin(file, c, facts.wrapped)) {

@@ -14,11 +14,13 @@ use crate::lang::syntax::{
     function_name, is_closure, is_function_decl, Call,
 };
 use crate::lang::{Language, Node, ParsedFile};
+use crate::rules::RuleContext;
 
 crate::declare_rule! {
     id: "ios-bgtask-registered-after-launch",
     platform: Ios,
     languages: [Swift],
+    config: [],
     category: "background-tasks",
     severity: Error,
     summary: "BGTaskScheduler launch handler registered after the app has finished launching",
@@ -51,6 +53,7 @@ modifier registers for you.",
     fix: None,
     also_reported_by: None,
     keywords: ["forTaskWithIdentifier"],
+    signals: [],
     bad: [
         (Swift, r#"import UIKit
 import BackgroundTasks
@@ -194,7 +197,10 @@ final class ExportViewController: UIViewController {
 }
 "#),
     ],
-    check: check,
+    bad_projects: [],
+    good_projects: [],
+    check: Some(check),
+    project_check: None,
 }
 
 /// When a piece of code runs, relative to the end of `didFinishLaunching`.
@@ -234,7 +240,7 @@ const LAUNCH_CALLBACKS: &[&str] = &["applicationDidFinishLaunching", "applicatio
 const INLINE_CLOSURE_CALLS: &[&str] =
     &["forEach", "map", "compactMap", "flatMap", "filter", "reduce", "sync", "autoreleasepool"];
 
-fn check(file: &ParsedFile<'_>, out: &mut Vec<Finding>) {
+fn check(file: &ParsedFile<'_>, _cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
     // Continued-processing tasks (iOS 26) are exempt from the launch-time rule and are registered
     // when the user starts the work; their identifiers may be wildcards.
     if file.text().contains("BGContinuedProcessingTask") {

@@ -12,11 +12,13 @@ use crate::diagnostics::Finding;
 use crate::lang::paths::{calls_run_by, name_words, unmet_exits, Callables, Goal};
 use crate::lang::syntax::{calls_in, descendants, function_name, Call};
 use crate::lang::{Node, ParsedFile};
+use crate::rules::RuleContext;
 
 crate::declare_rule! {
     id: "ios-voip-push-without-callkit-report",
     platform: Ios,
     languages: [Swift],
+    config: [],
     category: "voip",
     severity: Error,
     summary: "VoIP push handler does not report a call to CallKit on every path",
@@ -46,6 +48,7 @@ messages as regular (or Notification Service Extension) pushes instead of VoIP p
     fix: None,
     also_reported_by: None,
     keywords: ["didReceiveIncomingPushWith"],
+    signals: [],
     bad: [
         (Swift, r#"import CallKit
 import PushKit
@@ -177,13 +180,16 @@ final class SyncPushHandler: NSObject, PKPushRegistryDelegate {
 }
 "#),
     ],
-    check: check,
+    bad_projects: [],
+    good_projects: [],
+    check: Some(check),
+    project_check: None,
 }
 
 const CONSEQUENCE: &str = "apps built with the iOS 13 SDK or later are killed when a VoIP push is not reported \
 as an incoming call, and after repeated misses iOS stops delivering VoIP pushes to the app.";
 
-fn check(file: &ParsedFile<'_>, out: &mut Vec<Finding>) {
+fn check(file: &ParsedFile<'_>, _cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
     // PushKit also delivers File Provider and watch complication pushes, which need no call.
     if !file.text().contains("voIP") && !file.text().contains("CallKit") {
         return;

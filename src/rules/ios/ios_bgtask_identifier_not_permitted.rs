@@ -1,0 +1,245 @@
+//! `ios-bgtask-identifier-not-permitted`: a BGTaskScheduler identifier used in Swift or through
+//! a Dart plugin that the app's Info.plist does not list in `BGTaskSchedulerPermittedIdentifiers`.
+//!
+//! Only identifiers known at analysis time are checked (literals and same-file constants);
+//! entries with a trailing `.*` or a build setting (`$(PRODUCT_BUNDLE_IDENTIFIER).refresh`) match
+//! as patterns. Without an app Info.plist the rule is silent: no plist found is not an empty list.
+
+use crate::diagnostics::{Finding, Label};
+use crate::lang::platform::{may_run_on, Os};
+use crate::lang::strings::string_value;
+use crate::lang::syntax::{calls_in, Call};
+use crate::lang::{Language, Node, ParsedFile};
+use crate::project::model::{IosSide, Project};
+use crate::rules::RuleContext;
+
+crate::declare_rule! {
+    id: "ios-bgtask-identifier-not-permitted",
+    platform: Ios,
+    languages: [Swift, Dart],
+    config: [InfoPlist, Pubspec],
+    category: "background-tasks",
+    severity: Error,
+    summary: "BGTaskScheduler task identifier missing from BGTaskSchedulerPermittedIdentifiers",
+    help: "Add the identifier to BGTaskSchedulerPermittedIdentifiers in the app's Info.plist, or use one that is listed there.",
+    what: "A task identifier that the app's Info.plist does not list in `BGTaskSchedulerPermittedIdentifiers`, used in \
+Swift (`BGTaskScheduler.shared.register(forTaskWithIdentifier:)`, `BGAppRefreshTaskRequest(identifier:)`, \
+`BGProcessingTaskRequest(identifier:)`, `BGContinuedProcessingTaskRequest(identifier:…)`, \
+`BGHealthResearchTaskRequest(identifier:)`, SwiftUI `.backgroundTask(.appRefresh(\"…\"))`, the workmanager plugin's \
+`WorkmanagerPlugin.registerPeriodicTask(withIdentifier:)` / `registerBGProcessingTask(withIdentifier:)`) or in Dart \
+(workmanager `registerPeriodicTask` / `registerProcessingTask`'s unique name, background_fetch \
+`TaskConfig(taskId:)`, and the fixed identifiers `BackgroundFetch.configure` (`com.transistorsoft.fetch`) and \
+flutter_background_service's `IosConfiguration(onBackground:)` (`dev.flutter.background.refresh`) need). \
+Identifiers are literals or same-file constants; list entries ending in `.*` and entries built from build settings \
+(`$(PRODUCT_BUNDLE_IDENTIFIER).refresh`) match as patterns. Dart code gated to Android is not checked.",
+    why: "iOS only launches background tasks whose identifiers appear in `BGTaskSchedulerPermittedIdentifiers`. \
+Submitting a request with any other identifier fails with `BGTaskScheduler.Error.Code.notPermitted` \
+(BGTaskSchedulerErrorDomain code 3), and registering a handler for it does nothing useful: the task never runs. \
+The Flutter plugins build on the same API, so their identifiers must be listed too.",
+    instead: "Add the identifier to the array in the app target's Info.plist (Xcode: Info tab, \"Permitted background \
+task scheduler identifiers\"), or change the code to use an identifier that is listed. Keep one constant for each \
+identifier so the code and the plist cannot drift apart.",
+    sources: [
+        "https://developer.apple.com/documentation/backgroundtasks/bgtaskscheduler/error/notpermitted",
+        "https://developer.apple.com/documentation/bundleresources/information-property-list/bgtaskschedulerpermittedidentifiers",
+        "https://github.com/fluttercommunity/flutter_workmanager/blob/main/docs/quickstart.mdx",
+        "https://github.com/transistorsoft/flutter_background_fetch/blob/master/help/INSTALL-IOS.md",
+    ],
+    fix: None,
+    also_reported_by: None,
+    keywords: [
+        "forTaskWithIdentifier", "TaskRequest", "withIdentifier", "appRefresh",
+        "registerPeriodicTask", "registerProcessingTask", "BackgroundFetch", "TaskConfig", "IosConfiguration",
+    ],
+    signals: [],
+    bad: [],
+    good: [],
+    bad_projects: [
+        [
+            ("Sample/Info.plist", r#"<?xml version="1.0" encoding="UTF-8"?>
+<plist version="1.0">
+<dict>
+    <key>BGTaskSchedulerPermittedIdentifiers</key>
+    <array>
+        <string>com.example.notes.refresh</string>
+    </array>
+    <key>UIBackgroundModes</key>
+    <array><string>fetch</string></array>
+</dict>
+</plist>
+"#),
+            ("Sample.xcodeproj/project.pbxproj", "// !$*UTF8*$!\n"),
+            ("Sample/Scheduler.swift", r#"import BackgroundTasks
+
+func scheduleRefresh() {
+    let request = BGAppRefreshTaskRequest(identifier: «"com.example.notes.sync"»)
+    try? BGTaskScheduler.shared.submit(request)
+}
+"#),
+        ],
+        [
+            ("pubspec.yaml", "name: notes\ndependencies:\n  workmanager: ^0.7.0\n"),
+            ("ios/Runner/Info.plist", r#"<?xml version="1.0" encoding="UTF-8"?>
+<plist version="1.0">
+<dict>
+    <key>BGTaskSchedulerPermittedIdentifiers</key>
+    <array>
+        <string>com.example.notes.periodic</string>
+    </array>
+</dict>
+</plist>
+"#),
+            ("lib/sync.dart", r#"import 'package:workmanager/workmanager.dart';
+
+Future<void> scheduleSync() async {
+  await Workmanager().registerPeriodicTask(«'notes_sync'», 'sync', frequency: const Duration(hours: 1));
+}
+"#),
+        ],
+    ],
+    good_projects: [
+        [
+            ("Sample/Info.plist", r#"<?xml version="1.0" encoding="UTF-8"?>
+<plist version="1.0">
+<dict>
+    <key>BGTaskSchedulerPermittedIdentifiers</key>
+    <array>
+        <string>$(PRODUCT_BUNDLE_IDENTIFIER).refresh</string>
+        <string>com.example.export.*</string>
+    </array>
+</dict>
+</plist>
+"#),
+            ("Sample.xcodeproj/project.pbxproj", "// !$*UTF8*$!\n"),
+            ("Sample/Scheduler.swift", r#"import BackgroundTasks
+
+enum TaskID { static let refresh = "com.example.notes.refresh" }
+
+func scheduleRefresh(dynamic: String) {
+    try? BGTaskScheduler.shared.submit(BGAppRefreshTaskRequest(identifier: TaskID.refresh))
+    try? BGTaskScheduler.shared.submit(BGContinuedProcessingTaskRequest(identifier: "com.example.export.photos", title: "Export", subtitle: ""))
+    try? BGTaskScheduler.shared.submit(BGProcessingTaskRequest(identifier: dynamic))
+}
+"#),
+        ],
+        [
+            ("pubspec.yaml", "name: notes\ndependencies:\n  workmanager: ^0.7.0\n"),
+            ("ios/Runner/Info.plist", r#"<?xml version="1.0" encoding="UTF-8"?>
+<plist version="1.0">
+<dict>
+    <key>BGTaskSchedulerPermittedIdentifiers</key>
+    <array>
+        <string>com.example.notes.periodic</string>
+    </array>
+</dict>
+</plist>
+"#),
+            ("lib/sync.dart", r#"import 'dart:io';
+import 'package:workmanager/workmanager.dart';
+
+Future<void> scheduleSync() async {
+  await Workmanager().registerPeriodicTask('com.example.notes.periodic', 'sync');
+  if (Platform.isAndroid) {
+    await Workmanager().registerPeriodicTask('notes_sync', 'sync');
+  }
+  await Workmanager().registerOneOffTask('upload', 'upload');
+}
+"#),
+        ],
+        [
+            ("pubspec.yaml", "name: notes\ndependencies:\n  workmanager: ^0.7.0\n"),
+            ("lib/sync.dart", r#"import 'package:workmanager/workmanager.dart';
+
+// No ios/Runner/Info.plist among the analysed files: the list is unknown, so nothing is reported.
+Future<void> scheduleSync() => Workmanager().registerPeriodicTask('notes_sync', 'sync');
+"#),
+        ],
+    ],
+    check: Some(check),
+    project_check: None,
+}
+
+/// An identifier the code uses, and the node to report.
+struct Use<'t> {
+    id: String,
+    at: Node<'t>,
+}
+
+fn check(file: &ParsedFile<'_>, cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
+    let Some(project) = cx.project else { return };
+    let Some(ios) = project.ios_app() else { return };
+    for call in calls_in(file, file.root()) {
+        let used = match file.lang {
+            Language::Swift => swift_use(file, &call),
+            Language::Dart => dart_use(file, project, &call),
+            Language::Kotlin => None,
+        };
+        let Some(used) = used else { continue };
+        if ios.identifier_permitted(&used.id) {
+            continue;
+        }
+        out.push(
+            Finding::new(
+                used.at.byte_range(),
+                format!(
+                    "Task identifier '{}' is not listed in BGTaskSchedulerPermittedIdentifiers; submitting it fails \
+                     with BGTaskSchedulerErrorDomain code 3 (notPermitted) and the task never runs.",
+                    used.id
+                ),
+            )
+            .with_label(identifiers_label(ios, &used.id)),
+        );
+    }
+}
+
+fn identifiers_label(ios: &IosSide, id: &str) -> Label {
+    let (file, span) = ios.identifiers_anchor();
+    let listed = ios.app_plists().any(|p| p.facts.permitted_task_ids.is_some());
+    let message = if listed {
+        format!("BGTaskSchedulerPermittedIdentifiers here does not include '{id}'")
+    } else {
+        "this Info.plist has no BGTaskSchedulerPermittedIdentifiers".to_string()
+    };
+    Label::in_config(file, span, message)
+}
+
+/// Swift: the identifier argument of the BackgroundTasks APIs (and the workmanager plugin's).
+fn swift_use<'t>(file: &'t ParsedFile<'_>, call: &Call<'t>) -> Option<Use<'t>> {
+    let arg = match call.name {
+        "register" => call.arg("forTaskWithIdentifier"),
+        "BGAppRefreshTaskRequest"
+        | "BGProcessingTaskRequest"
+        | "BGContinuedProcessingTaskRequest"
+        | "BGHealthResearchTaskRequest" => call.arg("identifier"),
+        "registerPeriodicTask" | "registerBGProcessingTask" => call.arg("withIdentifier"),
+        "appRefresh" if file.text().contains("backgroundTask") => call.positional(0),
+        _ => None,
+    }?;
+    Some(Use { id: string_value(file, arg.value)?, at: arg.value })
+}
+
+/// Dart: plugin calls whose identifiers iOS must permit, in code that can run on iOS.
+fn dart_use<'t>(file: &'t ParsedFile<'_>, project: &Project, call: &Call<'t>) -> Option<Use<'t>> {
+    let (package, used) = match call.name {
+        "registerPeriodicTask" | "registerProcessingTask" => {
+            let arg = call.positional(0).or_else(|| call.arg("uniqueName"))?;
+            ("workmanager", Use { id: string_value(file, arg.value)?, at: arg.value })
+        }
+        "TaskConfig" => {
+            let arg = call.arg("taskId")?;
+            ("background_fetch", Use { id: string_value(file, arg.value)?, at: arg.value })
+        }
+        "configure" if call.receiver.is_some_and(|r| file.node_text(r) == "BackgroundFetch") => {
+            ("background_fetch", Use { id: "com.transistorsoft.fetch".to_string(), at: call.callee })
+        }
+        "IosConfiguration" => {
+            let arg = call.arg("onBackground")?;
+            if file.node_text(arg.value) == "null" {
+                return None;
+            }
+            ("flutter_background_service", Use { id: "dev.flutter.background.refresh".to_string(), at: arg.node })
+        }
+        _ => return None,
+    };
+    (project.depends_on(package) && may_run_on(file, call.node, Os::Ios)).then_some(used)
+}

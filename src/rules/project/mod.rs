@@ -1,0 +1,2 @@
+//! Rust-coded rules about project files themselves, one file each.
+pub mod malformed_project_file;

@@ -37,6 +37,15 @@ pub enum Command {
         /// The rule id, e.g. `ios-background-task-not-ended`.
         rule: String,
     },
+    /// List the projects bglint finds (Flutter, iOS, Android) and what their configuration
+    /// declares: background modes, task identifiers, manifests, targetSdk, dependencies.
+    Projects {
+        #[arg(default_value = ".")]
+        paths: Vec<PathBuf>,
+        /// As for `check`.
+        #[arg(long, value_name = "LEVEL", default_value_t = crate::project::discover::DEFAULT_ASSUMED_TARGET_SDK)]
+        assume_target_sdk: u32,
+    },
     /// Parse every source file (no prefilter, no rules) and report grammar health and
     /// parse throughput per language: the benchmark's baseline.
     Stats {
@@ -150,6 +159,23 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
                         )?;
                     }
                 }
+            }
+            Ok(EXIT_CLEAN)
+        }
+        Command::Projects { paths, assume_target_sdk } => {
+            for p in &paths {
+                if !p.exists() {
+                    anyhow::bail!("{}: no such file or directory", p.display());
+                }
+            }
+            let options = crate::project::discover::DiscoveryOptions { assumed_target_sdk: assume_target_sdk };
+            let workspace = crate::project::discover::discover_paths(&paths, &options);
+            let mut out = std::io::stdout().lock();
+            if workspace.projects.is_empty() {
+                writeln!(out, "No Flutter, iOS or Android project found.")?;
+            }
+            for project in &workspace.projects {
+                write!(out, "{}", project.describe())?;
             }
             Ok(EXIT_CLEAN)
         }

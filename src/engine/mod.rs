@@ -418,23 +418,38 @@ impl Engine {
         }
         let mut result = results.into_inner().unwrap_or_else(|e| e.into_inner());
 
-        // Collect, then check: project checks see what the file pass recorded.
+        // Collect, then check: project checks see what the file pass recorded. Each path's
+        // project is looked up once.
+        let mut sources: Vec<Vec<PathBuf>> = vec![Vec::new(); workspace.projects.len()];
+        let mut dependency_lists: Vec<Vec<PathBuf>> = vec![Vec::new(); workspace.projects.len()];
+        for path in &all_paths {
+            let is_source = Language::from_path(path).is_some() || is_other_source(path);
+            let is_dependency_list = Role::of(path) == Some(Role::DependencyList);
+            if !is_source && !is_dependency_list {
+                continue;
+            }
+            if let Some(i) = workspace.project_of(path) {
+                if is_source {
+                    sources[i].push(path.clone());
+                } else {
+                    dependency_lists[i].push(path.clone());
+                }
+            }
+            // A dependency list beside a project (a React Native root above ios/) speaks for it too.
+            if is_dependency_list {
+                for (i, project) in workspace.projects.iter().enumerate() {
+                    if project.root.parent().is_some_and(|beside| path.parent() == Some(beside)) {
+                        dependency_lists[i].push(path.clone());
+                    }
+                }
+            }
+        }
         for (i, project) in workspace.projects.iter().enumerate() {
-            let other_sources: Vec<PathBuf> = all_paths
-                .iter()
-                .filter(|p| is_other_source(p) && workspace.project_of(p) == Some(i))
-                .cloned()
-                .collect();
-            // Dependency lists inside the project, or beside it (a React Native root above ios/).
-            let beside = project.root.parent();
-            let dependency_lists: Vec<PathBuf> = all_paths
-                .iter()
-                .filter(|p| Role::of(p) == Some(Role::DependencyList))
-                .filter(|p| workspace.project_of(p) == Some(i) || (p.parent() == beside && beside.is_some()))
-                .cloned()
-                .collect();
+            let source_files = std::mem::take(&mut sources[i]);
+            let other_sources = source_files.iter().filter(|p| is_other_source(p)).cloned().collect();
+            let dependency_lists = std::mem::take(&mut dependency_lists[i]);
             let seen = std::mem::take(&mut *seen[i].lock().unwrap_or_else(|e| e.into_inner()));
-            let code = ProjectCode { seen, other_sources, dependency_lists, load: load_bytes };
+            let code = ProjectCode { seen, source_files, other_sources, dependency_lists, load: load_bytes };
             for (rule_index, rule) in self.registry.rules.iter().enumerate() {
                 let RuleImpl::Native(n) = rule else { continue };
                 let Some(check) = n.project_check else { continue };

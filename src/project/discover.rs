@@ -90,6 +90,13 @@ impl Role {
 /// Reads a file's bytes (from disk, or from memory in tests and editors).
 pub type Loader<'a> = &'a (dyn Fn(&Path) -> Result<Vec<u8>, String> + Sync);
 
+/// Walks `roots` and discovers the projects in them, reading configuration from disk.
+pub fn discover_paths(roots: &[PathBuf], options: &DiscoveryOptions) -> Workspace {
+    let walked = crate::engine::walk::collect(roots, 0, |p| Role::of(p).is_some());
+    let files: Vec<PathBuf> = walked.iter().map(|w| w.path().to_path_buf()).collect();
+    discover(&files, &|p: &Path| std::fs::read(p).map_err(|e| e.to_string()), options)
+}
+
 /// Finds the projects among `files` (every file the walk saw) and reads their configuration.
 pub fn discover(files: &[PathBuf], load: Loader<'_>, options: &DiscoveryOptions) -> Workspace {
     let mut sorted: Vec<&Path> = files.iter().map(PathBuf::as_path).collect();

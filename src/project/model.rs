@@ -98,6 +98,71 @@ impl Project {
     pub fn contains(&self, path: &Path) -> bool {
         path.starts_with(&self.root)
     }
+
+    /// A few lines saying what bglint knows about this project: for `bglint projects`, the
+    /// first thing to look at when a cross-file rule is silent or fires unexpectedly.
+    pub fn describe(&self) -> String {
+        let mut out = format!("{} project at {}\n", self.kind.as_str(), display(&self.root));
+        if let Some(pubspec) = &self.pubspec {
+            let names: Vec<&str> =
+                pubspec.facts.dependencies.iter().filter(|d| !d.dev).map(|d| d.name.as_str()).collect();
+            out.push_str(&format!("  pubspec.yaml: {} dependencies ({})\n", names.len(), names.join(", ")));
+        }
+        match (&self.ios, self.ios_app()) {
+            (None, _) => {}
+            (Some(side), None) => {
+                out.push_str(&format!(
+                    "  iOS ({}): no app Info.plist found; iOS cross-file rules stay silent\n",
+                    display(&side.root)
+                ));
+            }
+            (Some(side), Some(_)) => {
+                for plist in side.app_plists() {
+                    let list = |l: &Option<super::facts::StringList>| match l {
+                        Some(l) => l.items.iter().map(|i| i.value.as_str()).collect::<Vec<_>>().join(", "),
+                        None => "(key absent)".to_string(),
+                    };
+                    out.push_str(&format!(
+                        "  {}: UIBackgroundModes [{}]; BGTaskSchedulerPermittedIdentifiers [{}]\n",
+                        display(&plist.file.path),
+                        list(&plist.facts.background_modes),
+                        list(&plist.facts.permitted_task_ids)
+                    ));
+                }
+                for e in &side.entitlements {
+                    out.push_str(&format!("  {}: {} keys\n", display(&e.file.path), e.facts.keys.len()));
+                }
+            }
+        }
+        if let Some(android) = &self.android {
+            if self.android_app().is_none() {
+                out.push_str(&format!(
+                    "  Android ({}): no application manifest found; Android cross-file rules stay silent\n",
+                    display(&android.root)
+                ));
+            } else {
+                let permissions: usize = android.manifests.iter().map(|m| m.facts.permissions.len()).sum();
+                let services: usize = android.manifests.iter().map(|m| m.facts.services.len()).sum();
+                out.push_str(&format!(
+                    "  Android: {} manifest(s), {permissions} permissions, {services} services; {}\n",
+                    android.manifests.len(),
+                    android.target_sdk.describe()
+                ));
+            }
+        }
+        for problem in &self.problems {
+            out.push_str(&format!("  unreadable: {}: {}\n", display(&problem.file.path), problem.error.message));
+        }
+        out
+    }
+}
+
+fn display(path: &Path) -> String {
+    if path.as_os_str().is_empty() {
+        ".".to_string()
+    } else {
+        path.display().to_string()
+    }
 }
 
 /// The first `major.minor` in a version constraint: `^0.7.0` → (0, 7), `>=16.0.0 <18.0.0` → (16, 0).
@@ -148,6 +213,16 @@ impl IosSide {
     /// key of the app plist that has one, else the app plist's top-level dictionary.
     pub fn modes_anchor(&self) -> (&Arc<ConfigFile>, Span) {
         self.anchor(|f| f.background_modes.as_ref().map(|m| m.key_span.clone()))
+    }
+
+    /// Whether the app's plist shows any background-task setup at all: a permitted-identifier
+    /// list, or the `fetch` or `processing` mode. Flutter apps often use a background plugin on
+    /// Android only (behind a setting the UI only offers there); with no iOS setup whatsoever,
+    /// Dart plugin calls are not taken as iOS background work.
+    pub fn configures_background_tasks(&self) -> bool {
+        self.app_plists().any(|p| p.facts.permitted_task_ids.is_some())
+            || self.has_mode("fetch")
+            || self.has_mode("processing")
     }
 
     /// Like [`modes_anchor`](Self::modes_anchor), for `BGTaskSchedulerPermittedIdentifiers`.

@@ -89,6 +89,10 @@ struct PredicateSpec {
     /// Holds when the file's project lists this package in pubspec.yaml `dependencies`
     /// (`"workmanager"`, or `"workmanager >=0.6"` for a constraint allowing at least 0.6).
     depends_on: Option<String>,
+    /// Holds when the app's Info.plist shows some background-task setup (a permitted-identifier
+    /// list, or the `fetch` or `processing` mode): for Dart plugin calls, which apps often make
+    /// only on Android.
+    ios_background_tasks_configured: Option<bool>,
     /// Holds unless the code is gated to the other OS (`if (Platform.isAndroid)`, `AndroidSettings(…)`).
     runs_on: Option<Os>,
     /// Holds when the file's project builds an Android app whose targetSdk (read, or assumed when
@@ -138,6 +142,7 @@ enum Predicate {
     /// A package, and optionally the lowest version (major, minor) its constraint must allow.
     DependsOn(String, Option<(u64, u64)>),
     RunsOn(Os),
+    IosBackgroundTasksConfigured(bool),
     TargetSdkAtLeast(u32),
 }
 
@@ -255,11 +260,13 @@ fn compile_predicate(
         p.depends_on.is_some(),
         p.runs_on.is_some(),
         p.target_sdk_at_least.is_some(),
+        p.ios_background_tasks_configured.is_some(),
     ];
     if kinds.iter().filter(|k| **k).count() != 1 {
         bail!(
             "{where_}: each `where` entry needs exactly one of duration, argument, inside, not_inside, file_lacks, \
-             ios_mode_missing, android_permission_missing, depends_on, runs_on, target_sdk_at_least"
+             ios_mode_missing, android_permission_missing, depends_on, runs_on, target_sdk_at_least, \
+             ios_background_tasks_configured"
         );
     }
     let threshold = |t: &Option<String>| -> anyhow::Result<Option<f64>> {
@@ -327,6 +334,9 @@ fn compile_predicate(
     }
     if let Some(os) = p.runs_on {
         return Ok(Predicate::RunsOn(os));
+    }
+    if let Some(expected) = p.ios_background_tasks_configured {
+        return Ok(Predicate::IosBackgroundTasksConfigured(expected));
     }
     if let Some(level) = p.target_sdk_at_least {
         return Ok(Predicate::TargetSdkAtLeast(level));
@@ -413,6 +423,9 @@ pub fn evaluate<'t>(
                 cx.project.is_some_and(|p| p.depends_on_at_least(package, *min))
             }
             Predicate::RunsOn(os) => platform::may_run_on(file, report, *os),
+            Predicate::IosBackgroundTasksConfigured(expected) => {
+                cx.project.and_then(|p| p.ios_app()).is_some_and(|ios| ios.configures_background_tasks() == *expected)
+            }
             Predicate::TargetSdkAtLeast(level) => {
                 let android = cx.project.and_then(|p| p.android_app())?;
                 let target = &android.target_sdk;

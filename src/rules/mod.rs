@@ -59,6 +59,8 @@ impl ProjectFinding {
 pub struct ProjectCode<'a> {
     /// Signal words (declared by rules) seen in the project's Dart, Swift and Kotlin files.
     pub seen: HashSet<&'static str>,
+    /// Every source file of the project (Dart, Swift, Kotlin, Objective-C, Java).
+    pub source_files: Vec<PathBuf>,
     /// The project's other source files (Objective-C, Java), searched on demand.
     pub other_sources: Vec<PathBuf>,
     /// Dependency lists in or next to the project (Podfile, Package.resolved, package.json, …).
@@ -85,12 +87,27 @@ impl ProjectCode<'_> {
 }
 
 impl ProjectCode<'_> {
-    /// Whether part of the app is written in something bglint does not read (a React Native,
-    /// Cordova or Capacitor `package.json`, a Xamarin/MAUI `.csproj`), so "unused" cannot be known.
+    /// Whether the project has a source file named `stem` (`SyncService` for `SyncService.kt`):
+    /// a class the project defines itself rather than one a library brings.
+    pub fn has_source_named(&self, stem: &str) -> bool {
+        self.source_files.iter().any(|p| p.file_stem().is_some_and(|s| s == stem))
+    }
+
+    /// Whether part of the app is written in something bglint does not read (a `package.json`
+    /// naming React Native, Cordova, Capacitor, NativeScript or Expo; a Xamarin/MAUI `.csproj`),
+    /// so "unused" cannot be known.
     pub fn has_foreign_code(&self) -> bool {
+        const FRAMEWORKS: &[&str] = &["react-native", "cordova", "@capacitor", "nativescript", "\"expo\""];
         self.dependency_lists.iter().any(|p| {
             let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
-            name == "package.json" || name.ends_with(".csproj")
+            if name.ends_with(".csproj") {
+                return true;
+            }
+            name == "package.json"
+                && (self.load)(p).is_ok_and(|bytes| {
+                    let text = String::from_utf8_lossy(&bytes);
+                    FRAMEWORKS.iter().any(|f| text.contains(f))
+                })
         })
     }
 

@@ -90,6 +90,17 @@ Future<void> startTracking() async {
     ],
     good_projects: [
         [
+            ("pubspec.yaml", "name: chat\ndependencies:\n  flutter_local_notifications: ^17.2.0\n"),
+            ("android/app/build.gradle", "apply plugin: 'com.android.application'\nandroid { defaultConfig { targetSdkVersion 35 } }\n"),
+            ("android/app/src/main/AndroidManifest.xml", r#"<manifest xmlns:android="http://schemas.android.com/apk/res/android">
+    <application android:label="chat" />
+</manifest>
+"#),
+            ("lib/keep_alive.dart", r#"// The app's own method channel, not flutter_local_notifications' Android implementation.
+Future<void> run() => MethodChannels.actions.startForegroundService();
+"#),
+        ],
+        [
             ("settings.gradle.kts", "include(\":app\")\n"),
             ("app/build.gradle.kts", "plugins { id(\"com.android.application\") }\nandroid {\n    defaultConfig {\n        targetSdk = 34\n    }\n}\n"),
             ("app/src/main/AndroidManifest.xml", r#"<manifest xmlns:android="http://schemas.android.com/apk/res/android" package="com.example.pantry">
@@ -157,27 +168,40 @@ Future<void> startTracking() async {
 /// Android 14 (API 34) made foreground service types mandatory.
 const TYPES_REQUIRED_FROM: u32 = 34;
 
-/// Dart plugin APIs that start a plugin-declared foreground service: (package, call, receiver
-/// the call must have or "", the service class).
-const PLUGIN_SERVICES: &[(&str, &str, &str, &str)] = &[
-    (
-        "flutter_background_service",
-        "AndroidConfiguration",
-        "",
-        "id.flutter.flutter_background_service.BackgroundService",
-    ),
-    (
-        "flutter_local_notifications",
-        "startForegroundService",
-        "",
-        "com.dexterous.flutterlocalnotifications.ForegroundService",
-    ),
-    (
-        "flutter_foreground_task",
-        "startService",
-        "FlutterForegroundTask",
-        "com.pravera.flutter_foreground_task.service.ForegroundService",
-    ),
+/// A Dart plugin API that starts a plugin-declared foreground service.
+struct PluginService {
+    package: &'static str,
+    call: &'static str,
+    /// The receiver the call must have, or "" for any.
+    receiver: &'static str,
+    /// Text the file must contain, so a same-named method of the app is not taken for the plugin's.
+    file_mentions: &'static str,
+    class: &'static str,
+}
+
+const PLUGIN_SERVICES: &[PluginService] = &[
+    PluginService {
+        package: "flutter_background_service",
+        call: "AndroidConfiguration",
+        receiver: "",
+        file_mentions: "AndroidConfiguration",
+        class: "id.flutter.flutter_background_service.BackgroundService",
+    },
+    PluginService {
+        package: "flutter_local_notifications",
+        call: "startForegroundService",
+        receiver: "",
+        // Called on the plugin's Android implementation, obtained by this type name.
+        file_mentions: "AndroidFlutterLocalNotificationsPlugin",
+        class: "com.dexterous.flutterlocalnotifications.ForegroundService",
+    },
+    PluginService {
+        package: "flutter_foreground_task",
+        call: "startService",
+        receiver: "FlutterForegroundTask",
+        file_mentions: "FlutterForegroundTask",
+        class: "com.pravera.flutter_foreground_task.service.ForegroundService",
+    },
 ];
 
 fn check(file: &ParsedFile<'_>, cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
@@ -191,9 +215,10 @@ fn check(file: &ParsedFile<'_>, cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
         Language::Kotlin => check_kotlin(file, android, &target, out),
         Language::Dart => {
             for call in calls_in(file, file.root()) {
-                let Some((package, _, _, class)) = PLUGIN_SERVICES.iter().find(|(_, name, receiver, _)| {
-                    call.name == *name
-                        && (receiver.is_empty() || call.receiver.is_some_and(|r| file.node_text(r) == *receiver))
+                let Some(PluginService { package, class, .. }) = PLUGIN_SERVICES.iter().find(|p| {
+                    call.name == p.call
+                        && (p.receiver.is_empty() || call.receiver.is_some_and(|r| file.node_text(r) == p.receiver))
+                        && file.text().contains(p.file_mentions)
                 }) else {
                     continue;
                 };

@@ -22,7 +22,8 @@ crate::declare_rule! {
 `connectedDevice`, `specialUse`, …) while no manifest of the app declares the matching \
 `android.permission.FOREGROUND_SERVICE_<TYPE>` permission, in an app targeting Android 14 (API 34) or later (or \
 assumed to). `shortService` needs no type-specific permission and is not checked; a permission declared with \
-`android:maxSdkVersion` counts as declared.",
+`android:maxSdkVersion` counts as declared. A service whose class is in the project is skipped when nothing in the \
+project calls `startForeground` (the type is declared but never used, so nothing throws).",
     why: "From Android 14, starting a foreground service of a type requires both `FOREGROUND_SERVICE` and the \
 type's own permission (`FOREGROUND_SERVICE_LOCATION` for `location`, and so on); without it `startForeground()` \
 throws `SecurityException` and the service never reaches the foreground.",
@@ -35,7 +36,7 @@ permission before the service starts (location, camera, microphone, health senso
     fix: None,
     also_reported_by: Some("AndroidLint:ForegroundServicePermission"),
     keywords: [],
-    signals: [],
+    signals: ["startForeground"],
     bad: [],
     good: [],
     bad_projects: [
@@ -52,6 +53,21 @@ permission before the service starts (location, camera, microphone, health senso
         ],
     ],
     good_projects: [
+        [
+            ("settings.gradle.kts", "include(\":app\")\n"),
+            ("app/build.gradle.kts", "plugins { id(\"com.android.application\") }\nandroid { defaultConfig { targetSdk = 35 } }\n"),
+            ("app/src/main/AndroidManifest.xml", r#"<manifest xmlns:android="http://schemas.android.com/apk/res/android" package="com.example.gallery">
+    <application>
+        <service android:name=".MediaPlaybackService" android:foregroundServiceType="mediaPlayback" />
+    </application>
+</manifest>
+"#),
+            ("app/src/main/kotlin/com/example/gallery/MediaPlaybackService.kt", r#"package com.example.gallery
+
+// A media browser for Android Auto; it never promotes itself to the foreground.
+class MediaPlaybackService : MediaBrowserServiceCompat()
+"#),
+        ],
         [
             ("settings.gradle.kts", "include(\":app\")\n"),
             ("app/build.gradle.kts", "plugins { id(\"com.android.application\") }\nandroid { defaultConfig { targetSdk = 35 } }\n"),
@@ -108,7 +124,7 @@ const TYPE_PERMISSIONS: &[(&str, Option<&str>)] = &[
 /// Android 14 (API 34) introduced the type-specific permissions.
 const PERMISSIONS_REQUIRED_FROM: u32 = 34;
 
-fn check(project: &Project, _code: &ProjectCode<'_>, out: &mut Vec<ProjectFinding>) {
+fn check(project: &Project, code: &ProjectCode<'_>, out: &mut Vec<ProjectFinding>) {
     let Some(android) = project.android_app() else { return };
     if !android.targets_at_least(PERMISSIONS_REQUIRED_FROM) {
         return;
@@ -119,6 +135,12 @@ fn check(project: &Project, _code: &ProjectCode<'_>, out: &mut Vec<ProjectFindin
             continue;
         }
         let Some(types) = &service.item.foreground_service_types else { continue };
+        // The app's own service class, and nothing in the project ever calls startForeground:
+        // the type is declared but never used (a media browser service, say), so nothing throws.
+        let simple = service.item.qualified_name.rsplit('.').next().unwrap_or("");
+        if code.has_source_named(simple) && !code.mentions(&["startForeground"]) {
+            continue;
+        }
         for ty in &types.value {
             let Some((_, Some(permission))) = TYPE_PERMISSIONS.iter().find(|(t, _)| t == ty) else { continue };
             if android.permission(permission).is_some() {

@@ -31,7 +31,9 @@ Swift (`BGTaskScheduler.shared.register(forTaskWithIdentifier:)`, `BGAppRefreshT
 `TaskConfig(taskId:)`, and the fixed identifiers `BackgroundFetch.configure` (`com.transistorsoft.fetch`) and \
 flutter_background_service's `IosConfiguration(onBackground:)` (`dev.flutter.background.refresh`) need). \
 Identifiers are literals or same-file constants; list entries ending in `.*` and entries built from build settings \
-(`$(PRODUCT_BUNDLE_IDENTIFIER).refresh`) match as patterns. Dart code gated to Android is not checked.",
+(`$(PRODUCT_BUNDLE_IDENTIFIER).refresh`) match as patterns. Dart code gated to Android is not checked, and Dart calls \
+are only checked when the plist shows some background-task setup (a permitted-identifier list, or the `fetch` or \
+`processing` mode): apps often use these plugins on Android only, behind a setting the UI offers there.",
     why: "iOS only launches background tasks whose identifiers appear in `BGTaskSchedulerPermittedIdentifiers`. \
 Submitting a request with any other identifier fails with `BGTaskScheduler.Error.Code.notPermitted` \
 (BGTaskSchedulerErrorDomain code 3), and registering a handler for it does nothing useful: the task never runs. \
@@ -96,6 +98,24 @@ Future<void> scheduleSync() async {
 }
 "#),
         ],
+        [
+            ("pubspec.yaml", "name: relay\ndependencies:\n  flutter_background_service: ^5.1.0\n"),
+            ("ios/Runner/Info.plist", r#"<?xml version="1.0" encoding="UTF-8"?>
+<plist version="1.0">
+<dict>
+    <key>UIBackgroundModes</key>
+    <array><string>fetch</string></array>
+</dict>
+</plist>
+"#),
+            ("lib/service.dart", r#"import 'package:flutter_background_service/flutter_background_service.dart';
+
+Future<void> init() => FlutterBackgroundService().configure(
+      iosConfiguration: IosConfiguration(«onBackground: onIosBackground»),
+      androidConfiguration: AndroidConfiguration(onStart: onStart, isForegroundMode: false),
+    );
+"#),
+        ],
     ],
     good_projects: [
         [
@@ -147,6 +167,22 @@ Future<void> scheduleSync() async {
 "#),
         ],
         [
+            ("pubspec.yaml", "name: reader\ndependencies:\n  background_fetch: ^1.3.0\n"),
+            ("ios/Runner/Info.plist", r#"<?xml version="1.0" encoding="UTF-8"?>
+<plist version="1.0">
+<dict>
+    <key>CFBundleName</key>
+    <string>reader</string>
+</dict>
+</plist>
+"#),
+            ("lib/poll.dart", r#"import 'package:background_fetch/background_fetch.dart';
+
+// Offered only on Android by the settings screen; the iOS app has no background setup at all.
+Future<void> enablePolling() => BackgroundFetch.configure(BackgroundFetchConfig(minimumFetchInterval: 15), onFetch);
+"#),
+        ],
+        [
             ("pubspec.yaml", "name: notes\ndependencies:\n  workmanager: ^0.7.0\n"),
             ("lib/sync.dart", r#"import 'package:workmanager/workmanager.dart';
 
@@ -171,8 +207,10 @@ fn check(file: &ParsedFile<'_>, cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
     for call in calls_in(file, file.root()) {
         let used = match file.lang {
             Language::Swift => swift_use(file, &call),
-            Language::Dart => dart_use(file, project, &call),
-            Language::Kotlin => None,
+            // Apps often use these plugins on Android only; without any iOS background setup
+            // in the plist, a Dart call is not taken as iOS work.
+            Language::Dart if ios.configures_background_tasks() => dart_use(file, project, &call),
+            Language::Dart | Language::Kotlin => None,
         };
         let Some(used) = used else { continue };
         if ios.identifier_permitted(&used.id) {

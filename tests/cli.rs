@@ -262,3 +262,109 @@ fn rules_and_explain_list_every_rule() {
     let o = bglint(&["rules"], here);
     assert!(stdout(&o).lines().next().unwrap().starts_with("ID"));
 }
+
+/// A Flutter project whose iOS side needs `fetch`, so findings show the plist was read.
+const WORKMANAGER_DART: &str =
+    "Future<void> s() => Workmanager().registerPeriodicTask('com.example.sync', 'sync');\n";
+const PUBSPEC: &str = "name: app\ndependencies:\n  workmanager: ^0.7.0\n";
+const PLIST_WITH_IDS: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<plist version=\"1.0\">\n<dict>\n  \
+    <key>BGTaskSchedulerPermittedIdentifiers</key>\n  <array><string>com.example.sync</string></array>\n</dict>\n</plist>\n";
+
+fn findings_of(o: &Output, rule: &str) -> Vec<serde_json::Value> {
+    let v: serde_json::Value = serde_json::from_str(&stdout(o)).expect("JSON output");
+    v["findings"].as_array().unwrap().iter().filter(|f| f["rule"] == rule).cloned().collect()
+}
+
+/// Malformed project files: one `malformed-project-file` finding each, with a position where the
+/// parser gives one, while the other files and rules keep working. Nothing panics.
+#[test]
+fn malformed_project_files_are_one_finding_each_and_the_rest_goes_on() {
+    let billion_laughs = "<?xml version=\"1.0\"?>\n<!DOCTYPE lolz [\n <!ENTITY lol \"lol\">\n \
+        <!ENTITY lol2 \"&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;\">\n \
+        <!ENTITY lol3 \"&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;\">\n]>\n\
+        <manifest xmlns:android=\"http://schemas.android.com/apk/res/android\">&lol3;</manifest>\n";
+    let deep_yaml = format!("name: deep\nx: {}1{}\n", "[".repeat(100_000), "]".repeat(100_000));
+    let dir = project(&[
+        // Flutter app A: a broken plist; its Dart still gets the per-file rules.
+        ("a/pubspec.yaml", PUBSPEC.as_bytes()),
+        ("a/ios/Runner/Info.plist", b"<plist version=\"1.0\"><dict><key>UIBackgroundModes</key><array></dict></plist>"),
+        ("a/lib/sync.dart", b"Future<void> s() => Workmanager().registerPeriodicTask('x', 'x', frequency: const Duration(minutes: 1));\n"),
+        // App B: an entity-expansion bomb in the manifest, invalid UTF-8 in the Info.plist.
+        ("b/pubspec.yaml", PUBSPEC.as_bytes()),
+        ("b/android/app/src/main/AndroidManifest.xml", billion_laughs.as_bytes()),
+        ("b/ios/Runner/Info.plist", b"<plist>\xff\xfe</plist>"),
+        ("b/lib/main.dart", b"void main() {}\n"),
+        // App C: a pubspec nested 100,000 levels deep and a binary plist that is cut short.
+        ("c/pubspec.yaml", deep_yaml.as_bytes()),
+        ("c/ios/Runner/Info.plist", b"bplist00\xd1\x01\x02"),
+        ("c/lib/main.dart", b"void main() {}\n"),
+        // App D: healthy, and its cross-file finding must still appear.
+        ("d/pubspec.yaml", PUBSPEC.as_bytes()),
+        ("d/ios/Runner/Info.plist", PLIST_WITH_IDS.as_bytes()),
+        ("d/lib/sync.dart", WORKMANAGER_DART.as_bytes()),
+    ]);
+    let o = bglint(&["check", ".", "--format", "json"], dir.path());
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("panicked"), "{}", stderr(&o));
+    let malformed = findings_of(&o, "malformed-project-file");
+    let paths: Vec<&str> = malformed.iter().map(|f| f["path"].as_str().unwrap()).collect();
+    for expected in [
+        "a/ios/Runner/Info.plist",
+        "b/android/app/src/main/AndroidManifest.xml",
+        "b/ios/Runner/Info.plist",
+        "c/pubspec.yaml",
+        "c/ios/Runner/Info.plist",
+    ] {
+        assert!(paths.iter().any(|p| p.ends_with(expected)), "no finding for {expected}: {paths:?}");
+    }
+    assert_eq!(malformed.len(), 5, "{malformed:#?}");
+    let plist = malformed.iter().find(|f| f["path"].as_str().unwrap().ends_with("a/ios/Runner/Info.plist")).unwrap();
+    assert_eq!(plist["start"]["line"], 1);
+    assert!(plist["start"]["column"].as_u64().unwrap() > 1, "points where the parser stopped: {plist}");
+    let bomb = malformed.iter().find(|f| f["path"].as_str().unwrap().ends_with("AndroidManifest.xml")).unwrap();
+    assert!(bomb["message"].as_str().unwrap().contains("DTD"), "{bomb}");
+    // Per-file rules still ran on app A, and app D's cross-file rule still joined code and plist.
+    assert_eq!(findings_of(&o, "flutter-periodic-task-under-15-min").len(), 1);
+    let missing = findings_of(&o, "ios-bgtask-background-mode-missing");
+    assert_eq!(missing.len(), 1, "{missing:#?}");
+    assert!(missing[0]["path"].as_str().unwrap().ends_with("d/lib/sync.dart"));
+    assert!(missing[0]["related"][0]["path"].as_str().unwrap().ends_with("d/ios/Runner/Info.plist"));
+    assert_eq!(missing[0]["related"][0]["start"]["line"], 3, "the label points at the plist's <dict>");
+}
+
+/// The text report shows both places of a cross-file finding, each with its own code frame.
+#[test]
+fn cross_file_findings_show_a_frame_in_the_config_file() {
+    let dir = project(&[
+        ("pubspec.yaml", PUBSPEC.as_bytes()),
+        ("ios/Runner/Info.plist", PLIST_WITH_IDS.as_bytes()),
+        ("lib/sync.dart", WORKMANAGER_DART.as_bytes()),
+    ]);
+    let o = bglint(&["check", ".", "--color", "never"], dir.path());
+    assert_eq!(o.status.code(), Some(1));
+    let text = stdout(&o);
+    assert!(text.contains("error[ios-bgtask-background-mode-missing]"), "{text}");
+    assert!(text.contains("lib/sync.dart:1:"), "{text}");
+    assert!(text.contains("ios/Runner/Info.plist:3:"), "{text}");
+    assert!(text.contains("this Info.plist declares no UIBackgroundModes (`fetch` is needed)"), "{text}");
+}
+
+/// A binary Info.plist is read too (Xcode can store them that way); its facts have no text to
+/// frame, but the rules use them.
+#[test]
+fn binary_info_plist_facts_are_used() {
+    let mut dict = plist::Dictionary::new();
+    dict.insert("UIBackgroundModes".into(), plist::Value::Array(vec!["fetch".into()]));
+    dict.insert("BGTaskSchedulerPermittedIdentifiers".into(), plist::Value::Array(vec!["com.example.sync".into()]));
+    let mut bytes = Vec::new();
+    plist::to_writer_binary(&mut bytes, &plist::Value::Dictionary(dict)).unwrap();
+    let dir = project(&[
+        ("pubspec.yaml", PUBSPEC.as_bytes()),
+        ("ios/Runner/Info.plist", &bytes),
+        ("lib/sync.dart", WORKMANAGER_DART.as_bytes()),
+    ]);
+    let o = bglint(&["check", ".", "--format", "json"], dir.path());
+    assert_eq!(o.status.code(), Some(0), "fetch and the identifier are declared: {}", stdout(&o));
+    let o = bglint(&["projects", "."], dir.path());
+    assert!(stdout(&o).contains("UIBackgroundModes [fetch]"), "{}", stdout(&o));
+}

@@ -264,8 +264,7 @@ fn rules_and_explain_list_every_rule() {
 }
 
 /// A Flutter project whose iOS side needs `fetch`, so findings show the plist was read.
-const WORKMANAGER_DART: &str =
-    "Future<void> s() => Workmanager().registerPeriodicTask('com.example.sync', 'sync');\n";
+const WORKMANAGER_DART: &str = "Future<void> s() => Workmanager().registerPeriodicTask('com.example.sync', 'sync');\n";
 const PUBSPEC: &str = "name: app\ndependencies:\n  workmanager: ^0.7.0\n";
 const PLIST_WITH_IDS: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<plist version=\"1.0\">\n<dict>\n  \
     <key>BGTaskSchedulerPermittedIdentifiers</key>\n  <array><string>com.example.sync</string></array>\n</dict>\n</plist>\n";

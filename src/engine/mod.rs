@@ -17,6 +17,7 @@ pub use crate::diagnostics::{RunResult, Summary};
 use crate::lang::{Language, ParsedFile};
 use crate::project;
 use crate::project::discover::{DiscoveryOptions, Loader, Role, DEFAULT_ASSUMED_TARGET_SDK};
+use crate::project::facts::ConfigKind;
 use crate::rules::declarative::{self, CombinedQuery};
 use crate::rules::native::NativeRule;
 use crate::rules::{ProjectCode, Registry, RuleContext, RuleImpl};
@@ -188,11 +189,12 @@ impl Engine {
     /// The prefilter: which rules (and which of their match blocks) may match a text, or `None`
     /// when no rule can, so the file need not be parsed.
     pub fn select_rules(&self, lang: Language, text: &str) -> Option<ActiveRules> {
-        self.prefilter(lang, text).0
+        self.prefilter(lang, text, Known::default()).0
     }
 
-    /// The prefilter, plus the signal words present in the text.
-    fn prefilter(&self, lang: Language, text: &str) -> (Option<ActiveRules>, Vec<&'static str>) {
+    /// The prefilter, plus the signal words present in the text. Rules that need project facts
+    /// the file's project does not have (`known`) cannot fire, so they do not count either.
+    fn prefilter(&self, lang: Language, text: &str, known: Known) -> (Option<ActiveRules>, Vec<&'static str>) {
         let plan = self.plan(lang);
         let present = plan.prefilter.present(text);
         let signals = plan.signals.iter().filter(|(_, i)| present[*i]).map(|(w, _)| *w).collect();
@@ -205,12 +207,17 @@ impl Engine {
         for rule in &self.registry.rules {
             match rule {
                 RuleImpl::Declarative(d) => {
-                    let blocks: Vec<bool> = d.blocks.iter().map(|b| b.language == lang && b.prefilter(has)).collect();
+                    let possible = known.allows(&d.meta);
+                    let blocks: Vec<bool> =
+                        d.blocks.iter().map(|b| possible && b.language == lang && b.prefilter(has)).collect();
                     active.any_declarative |= blocks.iter().any(|b| *b);
                     active.blocks.push(blocks);
                 }
                 RuleImpl::Native(n) => {
-                    let on = n.check.is_some() && n.languages.contains(&lang) && n.keywords.iter().any(|k| has(k));
+                    let on = n.check.is_some()
+                        && n.languages.contains(&lang)
+                        && known.allows(rule.meta())
+                        && n.keywords.iter().any(|k| has(k));
                     active.any_native |= on;
                     active.blocks.push(vec![on]);
                 }
@@ -361,6 +368,10 @@ impl Engine {
         for (path, error) in &workspace.unreadable {
             result.skipped.push((path.clone(), SkipReason::Unreadable(error.clone())));
         }
+        // Each path's project, looked up once per folder (files share folders; projects are many in a monorepo).
+        let owners = workspace.owners(&all_paths);
+        let owner_of: std::collections::HashMap<&Path, Option<usize>> =
+            all_paths.iter().map(PathBuf::as_path).zip(owners.iter().copied()).collect();
         let seen: Vec<Mutex<HashSet<&'static str>>> =
             workspace.projects.iter().map(|_| Mutex::new(HashSet::new())).collect();
 
@@ -378,8 +389,9 @@ impl Engine {
                     return;
                 }
             };
-            let project = workspace.project_of(&path);
-            let (active, signals) = self.prefilter(lang, &source.text);
+            let project = owner_of.get(path.as_path()).copied().flatten();
+            let known = project.map(|i| Known::of(&workspace.projects[i])).unwrap_or_default();
+            let (active, signals) = self.prefilter(lang, &source.text, known);
             let active = if options.prefilter { active } else { Some(self.all_rules(lang)) };
             if let (Some(i), false) = (project, signals.is_empty()) {
                 seen[i].lock().unwrap_or_else(|e| e.into_inner()).extend(signals);
@@ -422,13 +434,13 @@ impl Engine {
         // project is looked up once.
         let mut sources: Vec<Vec<PathBuf>> = vec![Vec::new(); workspace.projects.len()];
         let mut dependency_lists: Vec<Vec<PathBuf>> = vec![Vec::new(); workspace.projects.len()];
-        for path in &all_paths {
+        for (path, owner) in all_paths.iter().zip(&owners) {
             let is_source = Language::from_path(path).is_some() || is_other_source(path);
             let is_dependency_list = Role::of(path) == Some(Role::DependencyList);
             if !is_source && !is_dependency_list {
                 continue;
             }
-            if let Some(i) = workspace.project_of(path) {
+            if let Some(i) = *owner {
                 if is_source {
                     sources[i].push(path.clone());
                 } else {
@@ -463,6 +475,28 @@ impl Engine {
         }
         finish(&mut result);
         Ok(result)
+    }
+}
+
+/// Which project facts a file's project has: a per-file rule that reads an Info.plist (and no
+/// manifest) cannot fire without an app Info.plist, and likewise for the manifest, so such rules
+/// need not run, and a file only they would parse is not parsed.
+#[derive(Debug, Clone, Copy, Default)]
+struct Known {
+    ios_app: bool,
+    android_app: bool,
+}
+
+impl Known {
+    fn of(project: &project::model::Project) -> Known {
+        Known { ios_app: project.ios_app().is_some(), android_app: project.android_app().is_some() }
+    }
+
+    fn allows(self, meta: &crate::rules::meta::RuleMeta) -> bool {
+        let reads = |k: ConfigKind| meta.config.contains(&k);
+        let needs_ios = reads(ConfigKind::InfoPlist) && !reads(ConfigKind::Manifest);
+        let needs_android = reads(ConfigKind::Manifest) && !reads(ConfigKind::InfoPlist);
+        (!needs_ios || self.ios_app) && (!needs_android || self.android_app)
     }
 }
 

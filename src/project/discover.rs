@@ -44,6 +44,18 @@ impl Workspace {
     pub fn project_of(&self, path: &Path) -> Option<usize> {
         self.by_depth.iter().copied().find(|&i| self.projects[i].contains(path))
     }
+
+    /// [`project_of`](Self::project_of) for many paths, looked up once per folder.
+    pub fn owners(&self, paths: &[PathBuf]) -> Vec<Option<usize>> {
+        let mut by_folder: std::collections::HashMap<&Path, Option<usize>> = std::collections::HashMap::new();
+        paths
+            .iter()
+            .map(|p| {
+                let folder = p.parent().unwrap_or(Path::new(""));
+                *by_folder.entry(folder).or_insert_with(|| self.project_of(p))
+            })
+            .collect()
+    }
 }
 
 /// What a file name says a file is, for discovery.

@@ -50,7 +50,7 @@ identifier so the code and the plist cannot drift apart.",
     fix: None,
     also_reported_by: None,
     keywords: [
-        "forTaskWithIdentifier", "TaskRequest", "withIdentifier", "appRefresh",
+        "forTaskWithIdentifier", "TaskRequest", "WorkmanagerPlugin", "appRefresh",
         "registerPeriodicTask", "registerProcessingTask", "BackgroundFetch", "TaskConfig", "IosConfiguration",
     ],
     signals: [],
@@ -249,7 +249,11 @@ fn swift_use<'t>(file: &'t ParsedFile<'_>, call: &Call<'t>) -> Option<Use<'t>> {
         | "BGProcessingTaskRequest"
         | "BGContinuedProcessingTaskRequest"
         | "BGHealthResearchTaskRequest" => call.arg("identifier"),
-        "registerPeriodicTask" | "registerBGProcessingTask" => call.arg("withIdentifier"),
+        "registerPeriodicTask" | "registerBGProcessingTask"
+            if call.receiver.is_some_and(|r| file.node_text(r) == "WorkmanagerPlugin") =>
+        {
+            call.arg("withIdentifier")
+        }
         "appRefresh" if file.text().contains("backgroundTask") => call.positional(0),
         _ => None,
     }?;

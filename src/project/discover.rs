@@ -92,7 +92,9 @@ impl Role {
             "Podfile" | "Package.resolved" | "Package.swift" | "Cartfile" | "package.json" => Role::DependencyList,
             _ if name.ends_with(".csproj") => Role::DependencyList,
             _ if name.ends_with(".versions.toml") && parent == "gradle" => Role::VersionCatalog,
-            _ if name.ends_with("Info.plist") => Role::InfoPlist,
+            // Firebase's GoogleService-Info.plist is configuration, not the app's Info.plist.
+            "GoogleService-Info.plist" => return None,
+            _ if name.ends_with(".plist") && name.contains("Info") => Role::InfoPlist,
             _ if name.ends_with(".entitlements") => Role::Entitlements,
             _ => return None,
         })
@@ -217,6 +219,8 @@ pub fn discover(files: &[PathBuf], load: Loader<'_>, options: &DiscoveryOptions)
         } else {
             match String::from_utf8(bytes.clone()) {
                 Ok(t) => Arc::from(t.strip_prefix('\u{feff}').map(str::to_string).unwrap_or(t)),
+                // An Xcode project file is only searched for settings; it is not ours to judge.
+                Err(_) if *role == Role::IosProjectMarker => continue,
                 Err(e) => {
                     let file = Arc::new(ConfigFile { path: path.to_path_buf(), text: Arc::from("") });
                     let at = e.utf8_error().valid_up_to();
@@ -257,7 +261,15 @@ pub fn discover(files: &[PathBuf], load: Loader<'_>, options: &DiscoveryOptions)
                 Ok(())
             }
             Role::VersionCatalog => symbols[index].add_version_catalog(&text),
-            Role::GradleSettings | Role::IosProjectMarker | Role::DependencyList => Ok(()),
+            Role::IosProjectMarker => {
+                if path.extension().is_some_and(|e| e == "pbxproj") {
+                    let base = path.parent().and_then(Path::parent).unwrap_or(Path::new(""));
+                    let side = side_ios(project);
+                    side.plist_settings.extend(info_plist_settings(&text).into_iter().map(|v| base.join(v)));
+                }
+                Ok(())
+            }
+            Role::GradleSettings | Role::DependencyList => Ok(()),
         };
         if let Err(error) = read {
             project.problems.push(ConfigProblem { file, error });
@@ -265,6 +277,9 @@ pub fn discover(files: &[PathBuf], load: Loader<'_>, options: &DiscoveryOptions)
     }
 
     for (index, project) in workspace.projects.iter_mut().enumerate() {
+        if let Some(ios) = project.ios.as_mut() {
+            ios.keep_target_plists();
+        }
         let is_flutter = project.kind == ProjectKind::Flutter;
         if let Some(android) = project.android.as_mut() {
             // A Flutter app's android/app is an application module even when its build file
@@ -277,6 +292,22 @@ pub fn discover(files: &[PathBuf], load: Loader<'_>, options: &DiscoveryOptions)
         }
     }
     workspace
+}
+
+/// The `INFOPLIST_FILE` build settings of an Xcode project (`Runner/Info.plist`,
+/// `"$(SRCROOT)/App/Info-$(CONFIGURATION).plist"`), relative to the project's folder.
+fn info_plist_settings(pbxproj: &str) -> Vec<String> {
+    let mut values = Vec::new();
+    for line in pbxproj.lines() {
+        let Some(rest) = line.trim().strip_prefix("INFOPLIST_FILE") else { continue };
+        let Some(value) = rest.trim_start().strip_prefix('=') else { continue };
+        let value = value.trim().trim_end_matches(';').trim().trim_matches('"');
+        let value = value.trim_start_matches("$(SRCROOT)/").trim_start_matches("${SRCROOT}/");
+        if !value.is_empty() && !values.iter().any(|v| v == value) {
+            values.push(value.to_string());
+        }
+    }
+    values
 }
 
 /// The module folder of `<module>/src/<set>/AndroidManifest.xml`, or of a manifest at a
@@ -301,10 +332,11 @@ fn belongs(project: &Project, path: &Path, role: Role) -> bool {
     let in_android = project.android.as_ref().is_some_and(|s| path.starts_with(&s.root));
     match role {
         Role::Pubspec => path.parent() == Some(project.root.as_path()),
-        Role::InfoPlist | Role::Entitlements => in_ios && !in_test_folder(path),
+        Role::InfoPlist | Role::Entitlements => in_ios && !in_test_folder(path) && !in_localization_folder(path),
         Role::Manifest => in_android && !in_test_source_set(path),
         Role::GradleBuild | Role::GradleProperties | Role::VersionCatalog | Role::GradleSettings => in_android,
-        Role::IosProjectMarker | Role::DependencyList => false,
+        Role::IosProjectMarker => in_ios,
+        Role::DependencyList => false,
     }
 }
 
@@ -312,6 +344,11 @@ fn belongs(project: &Project, path: &Path, role: Role) -> bool {
 fn in_test_source_set(path: &Path) -> bool {
     let parts: Vec<_> = path.components().map(|c| c.as_os_str().to_string_lossy()).collect();
     parts.windows(2).any(|w| w[0] == "src" && (w[1] == "test" || w[1] == "androidTest" || w[1].ends_with("Test")))
+}
+
+/// Copies inside `*.lproj` folders are localized resources, never a target's Info.plist.
+fn in_localization_folder(path: &Path) -> bool {
+    path.components().any(|c| c.as_os_str().to_string_lossy().ends_with(".lproj"))
 }
 
 /// Test-bundle plists (`MyAppTests/Info.plist`) never describe the app.
@@ -349,5 +386,59 @@ fn resolve_target_sdk(
     match unresolved.or(lowest) {
         Some((file, level)) => effective_target_sdk(Some((file, level)), assumed),
         None => effective_target_sdk(None, assumed),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn workspace(files: &[(&str, &str)]) -> Workspace {
+        let paths: Vec<PathBuf> = files.iter().map(|(p, _)| PathBuf::from(p)).collect();
+        let load = |path: &Path| {
+            files.iter().find(|(p, _)| Path::new(p) == path).map(|(_, t)| t.as_bytes().to_vec()).ok_or_else(String::new)
+        };
+        discover(&paths, &load, &DiscoveryOptions::default())
+    }
+
+    const PLIST: &str = "<plist><dict><key>UIBackgroundModes</key><array><string>fetch</string></array></dict></plist>";
+    const STRAY: &str = "<plist><dict><key>UIBackgroundModes</key><array><string>voip</string></array></dict></plist>";
+
+    #[test]
+    fn the_xcode_project_decides_which_plists_are_the_app_s() {
+        let pbxproj = "\t\t\t\tINFOPLIST_FILE = \"App/Info-$(CONFIGURATION).plist\";\n\t\t\t\tINFOPLIST_FILE = Widget/Info.plist;\n";
+        let ws = workspace(&[
+            ("ios/App.xcodeproj/project.pbxproj", pbxproj),
+            ("ios/App/Info-Debug.plist", PLIST),
+            ("ios/App/Old-Info.plist", STRAY),
+            ("ios/App/sv.lproj/App-Info.plist", STRAY),
+            ("ios/App/GoogleService-Info.plist", "<plist><dict><key>API_KEY</key><string>x</string></dict></plist>"),
+        ]);
+        assert_eq!(ws.projects.len(), 1);
+        let ios = ws.projects[0].ios_app().expect("the app plist was found");
+        let names: Vec<String> = ios.plists.iter().map(|p| p.file.path.display().to_string()).collect();
+        assert_eq!(names, ["ios/App/Info-Debug.plist"]);
+        assert!(ios.has_mode("fetch") && !ios.has_mode("voip"));
+    }
+
+    #[test]
+    fn without_build_settings_every_plist_counts_and_projects_stay_apart() {
+        let ws = workspace(&[
+            ("apps/a/pubspec.yaml", "name: a\n"),
+            ("apps/a/ios/Runner/Info.plist", PLIST),
+            ("apps/a/lib/main.dart", ""),
+            ("apps/b/pubspec.yaml", "name: b\n"),
+            ("apps/b/ios/Runner/Info.plist", STRAY),
+            ("apps/b/lib/main.dart", ""),
+            ("native/Tool.xcodeproj/project.pbxproj", "// no settings\n"),
+            ("native/Tool/Info.plist", STRAY),
+        ]);
+        assert_eq!(ws.projects.len(), 3);
+        let of = |p: &str| &ws.projects[ws.project_of(Path::new(p)).unwrap()];
+        assert!(of("apps/a/lib/main.dart").ios_app().unwrap().has_mode("fetch"));
+        assert!(!of("apps/a/lib/main.dart").ios_app().unwrap().has_mode("voip"));
+        assert!(of("apps/b/lib/main.dart").ios_app().unwrap().has_mode("voip"));
+        assert_eq!(of("native/Tool/Main.swift").kind, ProjectKind::Ios);
+        assert!(ws.project_of(Path::new("elsewhere/x.swift")).is_none());
     }
 }

@@ -40,6 +40,9 @@ pub fn build_file(text: &str) -> GradleFacts {
     for i in 0..scan.tokens.len() {
         is_application |= scan.applies_application_plugin(i);
     }
+    // Only application modules have an `applicationId`: this catches plugins applied through a
+    // version-catalog alias or a convention plugin whose name says nothing (`alias(libs.plugins.android)`).
+    is_application |= scan.mentions_identifier("applicationId");
     let locals = scan.locals();
     let mut take = |field: Field| {
         pick(std::mem::take(&mut found[field as usize]))
@@ -866,6 +869,11 @@ impl<'t> Scan<'t> {
     /// `id 'com.android.application'`, `id("…")`, `apply plugin: '…'`, `apply(plugin = "…")`,
     /// `alias(libs.plugins.android.application)`, and not followed by `apply false`.
     /// Convention plugins named `….android.application` count too: they apply it.
+    /// Whether an identifier token (not text in a comment or string) is `name`.
+    fn mentions_identifier(&self, name: &str) -> bool {
+        (0..self.tokens.len()).any(|i| self.tokens[i].kind == Kind::Ident && self.str(i) == name)
+    }
+
     fn applies_application_plugin(&self, i: usize) -> bool {
         let tok = self.tokens[i];
         let (named, after) = match tok.kind {
@@ -1309,6 +1317,14 @@ allprojects {
     }
 
     #[test]
+    fn application_id_marks_an_application_module() {
+        let app = "plugins { alias(libs.plugins.android) }\nandroid { defaultConfig { applicationId = \"org.example.clock\" } }\n";
+        assert!(build_file(app).is_application);
+        let library = "plugins { alias(libs.plugins.android.library) }\n// applicationId is not set in libraries\n";
+        assert!(!build_file(library).is_application);
+    }
+
+    #[test]
     fn flutter_kotlin_template() {
         let facts = build_file(FLUTTER_KTS);
         assert!(facts.is_application);
@@ -1712,7 +1728,7 @@ android {
             "plugins {\n    id(\"com.android.application\") version \"8.7.3\" apply false\n}",
             "plugins {\n    alias(libs.plugins.android.application) apply false\n}",
             "// apply plugin: 'com.android.application'",
-            "android { defaultConfig { applicationId \"com.example.android.application\" } }",
+            "// android { defaultConfig { applicationId \"com.example.app\" } }",
             "println(\"com.android.application\")",
         ] {
             assert!(!build_file(text).is_application, "{text:?}");

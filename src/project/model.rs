@@ -180,6 +180,8 @@ pub struct IosSide {
     pub root: PathBuf,
     pub plists: Vec<Config<InfoPlistFacts>>,
     pub entitlements: Vec<Config<EntitlementsFacts>>,
+    /// `INFOPLIST_FILE` settings of the Xcode project(s), as paths (may hold `$(…)` variables).
+    pub plist_settings: Vec<PathBuf>,
 }
 
 /// A declared background mode or identifier and the file that declares it.
@@ -189,6 +191,24 @@ pub struct Declared<'a> {
 }
 
 impl IosSide {
+    /// When the Xcode project names its targets' Info.plists (`INFOPLIST_FILE`), keeps only those:
+    /// stray copies (a localized duplicate, an old plist no target uses) are not the app's.
+    /// Without such settings (an XcodeGen spec, a generated plist) every plist found stays.
+    pub fn keep_target_plists(&mut self) {
+        if self.plist_settings.is_empty() {
+            return;
+        }
+        let settings: Vec<String> =
+            self.plist_settings.iter().map(|s| s.to_string_lossy().replace("${", "$(").replace('}', ")")).collect();
+        let named = |p: &Path| {
+            let path = p.to_string_lossy();
+            settings.iter().any(|s| super::facts::identifier_matches(s, &path))
+        };
+        if self.plists.iter().any(|p| named(&p.file.path)) {
+            self.plists.retain(|p| named(&p.file.path));
+        }
+    }
+
     /// Info.plists of the app itself, not of extensions, frameworks or test bundles.
     pub fn app_plists(&self) -> impl Iterator<Item = &Config<InfoPlistFacts>> {
         self.plists.iter().filter(|p| p.facts.is_app())

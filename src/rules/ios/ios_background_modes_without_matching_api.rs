@@ -27,7 +27,11 @@ without Core Location, `fetch` without background refresh (BGAppRefreshTask, wor
 handling, `bluetooth-central` / `bluetooth-peripheral` without Core Bluetooth, `external-accessory` without \
 ExternalAccessory, `nearby-interaction`, `network-authentication` or `push-to-talk` without their frameworks, and \
 the obsolete `newsstand-content`. Swift, Objective-C, Dart and Kotlin sources are searched, as are the names of \
-dependencies in pubspec.yaml, Podfile, Package.resolved and package.json.",
+dependencies in pubspec.yaml, Podfile, Package.resolved and package.json. Evidence is deliberately broad: a \
+plugin we do not know may use a mode natively, so any mention of the feature's vocabulary in the app's own code \
+(`location`, `audio`, `player`, `push`, `bluetooth`, …) counts as use, and the rule only speaks when nothing in \
+the project relates to the mode. When the Xcode project names its targets' plists (`INFOPLIST_FILE`), only those \
+are read.",
     why: "Each background mode is granted for a specific purpose, and App Review guideline 2.5.4 rejects apps that \
 declare modes they do not use. A mode by itself does not keep arbitrary code running: iOS still suspends the app \
 unless the mode's own feature (playing audio, tracking location, a VoIP call) is active, so a mode declared \
@@ -43,19 +47,22 @@ closed-source SDK needs it, keep it and suppress the finding with the SDK's name
     also_reported_by: None,
     keywords: [],
     signals: [
-        "PKPushRegistry", "PushKit", "CXProvider", "CallKit", "CXCallController",
+        "PKPushRegistry", "PushKit", "CXProvider", "CallKit", "CXCallController", "VoIP", "voip", "Voip", "callkit",
+        "CallKeep", "callkeep",
         "AVAudioSession", "AVAudioPlayer", "AVPlayer", "AVAudioEngine", "AVQueuePlayer", "AVSpeechSynthesizer",
         "MPNowPlayingInfoCenter", "MPRemoteCommandCenter", "AudioQueue", "AudioUnit", "AVAudioRecorder", "AVCaptureSession",
-        "CLLocationManager", "CLMonitor", "CLLocationUpdate", "CLBackgroundActivitySession",
+        "Audio", "audio", "Player", "player", "Sound", "sound", "Speech", "speech", "Music", "music",
+        "CLLocationManager", "CLMonitor", "CLLocationUpdate", "CLBackgroundActivitySession", "Location", "location",
+        "Geolocator", "geolocator",
         "BGAppRefreshTask", "BGTaskScheduler", "setMinimumBackgroundFetchInterval", "performFetchWithCompletionHandler",
-        "performFetch", "appRefresh",
-        "BGProcessingTask", "BGContinuedProcessingTask",
-        "didReceiveRemoteNotification", "registerForRemoteNotifications", "FirebaseMessaging", "Messaging.messaging",
-        "onBackgroundMessage", "OneSignal", "UNNotificationServiceExtension",
-        "CBCentralManager", "CBPeripheralManager", "CoreBluetooth",
-        "EAAccessoryManager", "EASession", "ExternalAccessory",
+        "performFetch", "appRefresh", "BackgroundFetch", "backgroundFetch", "Workmanager", "FlutterBackgroundService",
+        "BGProcessingTask", "BGContinuedProcessingTask", "registerProcessingTask", "scheduleTask",
+        "RemoteNotification", "remoteNotification", "FirebaseMessaging", "Messaging", "onBackgroundMessage", "OneSignal",
+        "UNNotificationServiceExtension", "Push", "push", "APNS", "apns", "Apns",
+        "CBCentralManager", "CBPeripheralManager", "CoreBluetooth", "Bluetooth", "bluetooth", "FlutterBlue",
+        "flutter_blue", "reactive_ble",
+        "EAAccessoryManager", "EASession", "ExternalAccessory", "Accessory", "accessory",
         "NISession", "NearbyInteraction", "NEHotspotHelper", "PTChannelManager", "PushToTalk",
-        "Workmanager", "BackgroundFetch", "FlutterBackgroundService", "registerProcessingTask", "scheduleTask",
     ],
     bad: [],
     good: [],
@@ -128,7 +135,19 @@ final class Calls { let registry = PKPushRegistry(queue: .main) }
 const MODES: &[(&str, &[&str], &[&str])] = &[
     (
         "voip",
-        &["PKPushRegistry", "PushKit", "CXProvider", "CallKit", "CXCallController"],
+        &[
+            "PKPushRegistry",
+            "PushKit",
+            "CXProvider",
+            "CallKit",
+            "CXCallController",
+            "VoIP",
+            "voip",
+            "Voip",
+            "callkit",
+            "CallKeep",
+            "callkeep",
+        ],
         &[
             "callkit",
             "voip",
@@ -145,6 +164,7 @@ const MODES: &[(&str, &[&str], &[&str])] = &[
             "sendbird_calls",
             "linphone",
             "pjsip",
+            "callkeep",
         ],
     ),
     (
@@ -162,6 +182,16 @@ const MODES: &[(&str, &[&str], &[&str])] = &[
             "AudioUnit",
             "AVAudioRecorder",
             "AVCaptureSession",
+            "Audio",
+            "audio",
+            "Player",
+            "player",
+            "Sound",
+            "sound",
+            "Speech",
+            "speech",
+            "Music",
+            "music",
         ],
         &[
             "audio", "sound", "player", "music", "tts", "speech", "record", "radio", "podcast", "media", "video",
@@ -171,8 +201,17 @@ const MODES: &[(&str, &[&str], &[&str])] = &[
     ),
     (
         "location",
-        &["CLLocationManager", "CLMonitor", "CLLocationUpdate", "CLBackgroundActivitySession"],
-        &["location", "geo", "gps", "tracking", "navigation", "beacon", "fence", "mapbox"],
+        &[
+            "CLLocationManager",
+            "CLMonitor",
+            "CLLocationUpdate",
+            "CLBackgroundActivitySession",
+            "Location",
+            "location",
+            "Geolocator",
+            "geolocator",
+        ],
+        &["location", "geo", "gps", "tracking", "navigation", "beacon", "fence", "mapbox", "traccar"],
     ),
     (
         "fetch",
@@ -185,34 +224,34 @@ const MODES: &[(&str, &[&str], &[&str])] = &[
             "appRefresh",
             "Workmanager",
             "BackgroundFetch",
+            "backgroundFetch",
             "FlutterBackgroundService",
         ],
-        &["workmanager", "background", "fetch", "sync", "work_manager"],
+        &["workmanager", "background", "fetch", "sync", "work_manager", "downloader"],
     ),
     (
+        // Only processing tasks use this mode: a BGTaskScheduler that schedules app refresh alone does not.
         "processing",
-        &[
-            "BGProcessingTask",
-            "BGContinuedProcessingTask",
-            "BGTaskScheduler",
-            "registerProcessingTask",
-            "scheduleTask",
-            "Workmanager",
-            "BackgroundFetch",
-        ],
-        &["workmanager", "background", "fetch", "work_manager"],
+        &["BGProcessingTask", "BGContinuedProcessingTask", "registerProcessingTask", "scheduleTask", "Workmanager"],
+        &["workmanager", "work_manager"],
     ),
     (
         "remote-notification",
         &[
             "didReceiveRemoteNotification",
-            "registerForRemoteNotifications",
+            "RemoteNotification",
+            "remoteNotification",
             "FirebaseMessaging",
-            "Messaging.messaging",
+            "Messaging",
             "onBackgroundMessage",
             "OneSignal",
             "UNNotificationServiceExtension",
             "PKPushRegistry",
+            "Push",
+            "push",
+            "APNS",
+            "apns",
+            "Apns",
         ],
         &[
             "messaging",
@@ -236,11 +275,27 @@ const MODES: &[(&str, &[&str], &[&str])] = &[
             "amplify",
         ],
     ),
-    ("bluetooth-central", &["CBCentralManager", "CoreBluetooth"], &["ble", "blue", "beacon", "nearby"]),
-    ("bluetooth-peripheral", &["CBPeripheralManager", "CoreBluetooth"], &["ble", "blue", "beacon", "nearby"]),
+    (
+        "bluetooth-central",
+        &["CBCentralManager", "CoreBluetooth", "Bluetooth", "bluetooth", "FlutterBlue", "flutter_blue", "reactive_ble"],
+        &["ble", "blue", "beacon", "nearby"],
+    ),
+    (
+        "bluetooth-peripheral",
+        &[
+            "CBPeripheralManager",
+            "CoreBluetooth",
+            "Bluetooth",
+            "bluetooth",
+            "FlutterBlue",
+            "flutter_blue",
+            "reactive_ble",
+        ],
+        &["ble", "blue", "beacon", "nearby"],
+    ),
     (
         "external-accessory",
-        &["EAAccessoryManager", "EASession", "ExternalAccessory"],
+        &["EAAccessoryManager", "EASession", "ExternalAccessory", "Accessory", "accessory"],
         &["accessory", "mfi", "printer", "zebra", "scanner"],
     ),
     ("nearby-interaction", &["NISession", "NearbyInteraction"], &["nearby", "uwb"]),

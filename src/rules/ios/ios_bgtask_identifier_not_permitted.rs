@@ -28,8 +28,10 @@ Swift (`BGTaskScheduler.shared.register(forTaskWithIdentifier:)`, `BGAppRefreshT
 `BGHealthResearchTaskRequest(identifier:)`, SwiftUI `.backgroundTask(.appRefresh(\"…\"))`, the workmanager plugin's \
 `WorkmanagerPlugin.registerPeriodicTask(withIdentifier:)` / `registerBGProcessingTask(withIdentifier:)`) or in Dart \
 (workmanager `registerPeriodicTask` / `registerProcessingTask`'s unique name, background_fetch \
-`TaskConfig(taskId:)`, and the fixed identifiers `BackgroundFetch.configure` (`com.transistorsoft.fetch`) and \
-flutter_background_service's `IosConfiguration(onBackground:)` (`dev.flutter.background.refresh`) need). \
+`TaskConfig(taskId:)`, and flutter_background_service's `IosConfiguration(onBackground:)`, which needs \
+`dev.flutter.background.refresh` — reported only when the plist lists no identifier at all, since AppDelegate can \
+rename it). `BackgroundFetch.configure` is not checked: without `com.transistorsoft.fetch` the plugin falls back to \
+the older background-fetch API. \
 Identifiers are literals or same-file constants; list entries ending in `.*` and entries built from build settings \
 (`$(PRODUCT_BUNDLE_IDENTIFIER).refresh`) match as patterns. Dart code gated to Android is not checked, and Dart calls \
 are only checked when the plist shows some background-task setup (a permitted-identifier list, or the `fetch` or \
@@ -209,7 +211,7 @@ fn check(file: &ParsedFile<'_>, cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
             Language::Swift => swift_use(file, &call),
             // Apps often use these plugins on Android only; without any iOS background setup
             // in the plist, a Dart call is not taken as iOS work.
-            Language::Dart if ios.configures_background_tasks() => dart_use(file, project, &call),
+            Language::Dart if ios.configures_background_tasks() => dart_use(file, project, ios, &call),
             Language::Dart | Language::Kotlin => None,
         };
         let Some(used) = used else { continue };
@@ -261,7 +263,7 @@ fn swift_use<'t>(file: &'t ParsedFile<'_>, call: &Call<'t>) -> Option<Use<'t>> {
 }
 
 /// Dart: plugin calls whose identifiers iOS must permit, in code that can run on iOS.
-fn dart_use<'t>(file: &'t ParsedFile<'_>, project: &Project, call: &Call<'t>) -> Option<Use<'t>> {
+fn dart_use<'t>(file: &'t ParsedFile<'_>, project: &Project, ios: &IosSide, call: &Call<'t>) -> Option<Use<'t>> {
     let (package, used) = match call.name {
         "registerPeriodicTask" | "registerProcessingTask" => {
             let arg = call.positional(0).or_else(|| call.arg("uniqueName"))?;
@@ -271,10 +273,12 @@ fn dart_use<'t>(file: &'t ParsedFile<'_>, project: &Project, call: &Call<'t>) ->
             let arg = call.arg("taskId")?;
             ("background_fetch", Use { id: string_value(file, arg.value)?, at: arg.value })
         }
-        "configure" if call.receiver.is_some_and(|r| file.node_text(r) == "BackgroundFetch") => {
-            ("background_fetch", Use { id: "com.transistorsoft.fetch".to_string(), at: call.callee })
-        }
-        "IosConfiguration" => {
+        // `BackgroundFetch.configure` is not checked: without `com.transistorsoft.fetch` listed,
+        // the plugin falls back to the older background-fetch API, which still runs.
+        // flutter_background_service's identifier can be renamed in AppDelegate
+        // (`SwiftFlutterBackgroundServicePlugin.taskIdentifier`), so only a plist that lists no
+        // identifier at all is known to lack it.
+        "IosConfiguration" if !ios.app_plists().any(|p| p.facts.permitted_task_ids.is_some()) => {
             let arg = call.arg("onBackground")?;
             if file.node_text(arg.value) == "null" {
                 return None;

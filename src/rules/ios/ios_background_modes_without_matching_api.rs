@@ -23,7 +23,7 @@ crate::declare_rule! {
     what: "A `UIBackgroundModes` entry in the app's Info.plist for which no code or dependency of the project uses \
 the feature: `voip` without PushKit/CallKit, `audio` without any audio playback or recording API, `location` \
 without Core Location, `fetch` without background refresh (BGAppRefreshTask, workmanager, background_fetch, …), \
-`processing` without BGProcessingTask (or a plugin that schedules one), `remote-notification` without push \
+`processing` without any BGTaskScheduler use (or a plugin that schedules tasks), `remote-notification` without push \
 handling, `bluetooth-central` / `bluetooth-peripheral` without Core Bluetooth, `external-accessory` without \
 ExternalAccessory, `nearby-interaction`, `network-authentication` or `push-to-talk` without their frameworks, and \
 the obsolete `newsstand-content`. Swift, Objective-C, Dart and Kotlin sources are searched, as are the names of \
@@ -230,10 +230,20 @@ const MODES: &[(&str, &[&str], &[&str])] = &[
         &["workmanager", "background", "fetch", "sync", "work_manager", "downloader"],
     ),
     (
-        // Only processing tasks use this mode: a BGTaskScheduler that schedules app refresh alone does not.
+        // Any BGTaskScheduler use counts: apps that adopt it often declare both modes, and an
+        // unused `processing` mode is a harmless leftover rather than a keep-alive.
         "processing",
-        &["BGProcessingTask", "BGContinuedProcessingTask", "registerProcessingTask", "scheduleTask", "Workmanager"],
-        &["workmanager", "work_manager"],
+        &[
+            "BGProcessingTask",
+            "BGContinuedProcessingTask",
+            "BGTaskScheduler",
+            "registerProcessingTask",
+            "scheduleTask",
+            "Workmanager",
+            "BackgroundFetch",
+            "FlutterBackgroundService",
+        ],
+        &["workmanager", "work_manager", "background"],
     ),
     (
         "remote-notification",

@@ -76,7 +76,11 @@ struct Prefilter {
 
 impl Prefilter {
     fn new(keywords: Vec<String>) -> Prefilter {
-        let automaton = AhoCorasick::new(&keywords).expect("keyword automaton");
+        // A DFA: a few hundred keywords make a small table, and it scans faster than the default NFA.
+        let automaton = AhoCorasick::builder()
+            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+            .build(&keywords)
+            .expect("keyword automaton");
         Prefilter { keywords, automaton }
     }
 
@@ -98,10 +102,15 @@ impl Prefilter {
     }
 }
 
+/// Words project checks ask about (`ProjectCode::mentions`), and which rules asked for each.
+struct Signals {
+    prefilter: Prefilter,
+    owners: Vec<Vec<usize>>,
+}
+
 struct LanguagePlan {
     prefilter: Prefilter,
-    /// Signal words project checks ask about, with their index among the prefilter's keywords.
-    signals: Vec<(&'static str, usize)>,
+    signals: Signals,
     query: OnceLock<Result<Option<CombinedQuery>, String>>,
 }
 
@@ -132,19 +141,24 @@ impl Engine {
                     }
                 }
             }
-            // Signals ride on the same automaton: recording them costs nothing extra.
-            let mut signals = Vec::new();
-            for rule in &registry.rules {
+            // Signal words get an automaton of their own, run only for files whose project can
+            // use them (many are common words, and most projects need none).
+            let mut signal_words: Vec<String> = Vec::new();
+            let mut signal_owners: Vec<Vec<usize>> = Vec::new();
+            for (rule_index, rule) in registry.rules.iter().enumerate() {
                 if let RuleImpl::Native(n) = rule {
                     for &w in n.signals {
-                        let index = keywords.iter().position(|k| k == w).unwrap_or_else(|| {
-                            keywords.push(w.to_string());
-                            keywords.len() - 1
-                        });
-                        signals.push((w, index));
+                        match signal_words.iter().position(|k| k == w) {
+                            Some(i) => signal_owners[i].push(rule_index),
+                            None => {
+                                signal_words.push(w.to_string());
+                                signal_owners.push(vec![rule_index]);
+                            }
+                        }
                     }
                 }
             }
+            let signals = Signals { prefilter: Prefilter::new(signal_words), owners: signal_owners };
             LanguagePlan { prefilter: Prefilter::new(keywords), signals, query: OnceLock::new() }
         });
         Engine { registry, plans }
@@ -194,10 +208,10 @@ impl Engine {
 
     /// The prefilter, plus the signal words present in the text. Rules that need project facts
     /// the file's project does not have (`known`) cannot fire, so they do not count either.
-    fn prefilter(&self, lang: Language, text: &str, known: Known) -> (Option<ActiveRules>, Vec<&'static str>) {
+    fn prefilter(&self, lang: Language, text: &str, known: Known) -> (Option<ActiveRules>, Vec<String>) {
         let plan = self.plan(lang);
         let present = plan.prefilter.present(text);
-        let signals = plan.signals.iter().filter(|(_, i)| present[*i]).map(|(w, _)| *w).collect();
+        let signals = self.signals_in(plan, text, known);
         let has = |word: &str| plan.prefilter.keywords.iter().position(|k| k == word).is_some_and(|i| present[i]);
         let mut active = ActiveRules {
             blocks: Vec::with_capacity(self.registry.rules.len()),
@@ -224,6 +238,24 @@ impl Engine {
             }
         }
         ((active.any_declarative || active.any_native).then_some(active), signals)
+    }
+
+    /// The signal words in `text` that a rule able to run on the file's project asked for.
+    fn signals_in(&self, plan: &LanguagePlan, text: &str, known: Known) -> Vec<String> {
+        let wanted: Vec<bool> = plan
+            .signals
+            .owners
+            .iter()
+            .map(|rules| rules.iter().any(|&r| known.allows(self.registry.rules[r].meta())))
+            .collect();
+        if !wanted.iter().any(|w| *w) {
+            return Vec::new();
+        }
+        let present = plan.signals.prefilter.present(text);
+        (0..wanted.len())
+            .filter(|&i| wanted[i] && present[i])
+            .map(|i| plan.signals.prefilter.keywords[i].clone())
+            .collect()
     }
 
     /// Every rule of `lang`, as if every keyword were present: to test that the prefilter is
@@ -372,8 +404,7 @@ impl Engine {
         let owners = workspace.owners(&all_paths);
         let owner_of: std::collections::HashMap<&Path, Option<usize>> =
             all_paths.iter().map(PathBuf::as_path).zip(owners.iter().copied()).collect();
-        let seen: Vec<Mutex<HashSet<&'static str>>> =
-            workspace.projects.iter().map(|_| Mutex::new(HashSet::new())).collect();
+        let seen: Vec<Mutex<HashSet<String>>> = workspace.projects.iter().map(|_| Mutex::new(HashSet::new())).collect();
 
         let results = Mutex::new(result);
         let failure: Mutex<Option<anyhow::Error>> = Mutex::new(None);

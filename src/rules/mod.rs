@@ -58,7 +58,7 @@ impl ProjectFinding {
 /// What the file pass recorded about a project's code, for project checks.
 pub struct ProjectCode<'a> {
     /// Signal words (declared by rules) seen in the project's Dart, Swift and Kotlin files.
-    pub seen: HashSet<&'static str>,
+    pub seen: HashSet<String>,
     /// Every source file of the project (Dart, Swift, Kotlin, Objective-C, Java).
     pub source_files: Vec<PathBuf>,
     /// The project's other source files (Objective-C, Java), searched on demand.
@@ -74,7 +74,7 @@ impl ProjectCode<'_> {
     /// project's code. Dart, Swift and Kotlin were scanned during the file pass; Objective-C
     /// and Java sources are read only now, and only when the answer is still no.
     pub fn mentions(&self, words: &[&str]) -> bool {
-        if words.iter().any(|w| self.seen.contains(w)) {
+        if words.iter().any(|w| self.seen.contains(*w)) {
             return true;
         }
         self.other_sources.iter().any(|path| {

@@ -5,10 +5,11 @@
 //! `<queries>`, activities) is skipped. Values are kept as written, placeholders such as
 //! `${applicationId}` included, because they are only resolved by the Gradle manifest merger.
 
-use roxmltree::{Document, Node, ParsingOptions, TextPos};
+use roxmltree::{Document, Node, ParsingOptions};
+
+use super::xml::{is_element, parse_error, start_tag_span, written_tag_name};
 
 use crate::project::facts::{Component, ConfigError, Located, ManifestFacts, Permission, Property};
-use crate::source::Span;
 
 const ANDROID_NS: &str = "http://schemas.android.com/apk/res/android";
 const TOOLS_NS: &str = "http://schemas.android.com/tools";
@@ -21,7 +22,8 @@ pub fn manifest(text: &str) -> Result<ManifestFacts, ConfigError> {
     // Manifests never have a DTD; refusing one also refuses entity-expansion bombs outright
     // (roxmltree would otherwise stop them with its entity loop detector).
     let options = ParsingOptions { allow_dtd: false, ..ParsingOptions::default() };
-    let doc = Document::parse_with_options(text, options).map_err(|e| parse_error(&e, text))?;
+    let doc =
+        Document::parse_with_options(text, options).map_err(|e| parse_error(&e, text, "a manifest has no DTD"))?;
 
     let root = doc.root_element();
     if !is_element(root, "manifest") {
@@ -53,36 +55,6 @@ pub fn manifest(text: &str) -> Result<ManifestFacts, ConfigError> {
     }
     facts.package = package;
     Ok(facts)
-}
-
-/// The span of `node`'s start tag: from `<` to the `>` that closes it. A `>` inside a quoted
-/// attribute value is legal XML, so quotes are skipped. Falls back to the whole element.
-fn start_tag_span(node: Node, text: &str) -> Span {
-    let range = node.range();
-    let mut quote = None;
-    for (i, &b) in text.as_bytes()[range.clone()].iter().enumerate() {
-        match (quote, b) {
-            (Some(q), _) if b == q => quote = None,
-            (Some(_), _) => {}
-            (None, b'"' | b'\'') => quote = Some(b),
-            (None, b'>') => return range.start..range.start + i + 1,
-            (None, _) => {}
-        }
-    }
-    range
-}
-
-/// Manifest elements are in no namespace; a prefixed `<dist:module>` is not `<module>`.
-fn is_element(node: Node, name: &str) -> bool {
-    node.is_element() && node.tag_name().namespace().is_none() && node.tag_name().name() == name
-}
-
-/// The element name as written (with its prefix), for messages.
-fn written_tag_name<'t>(node: Node, text: &'t str) -> &'t str {
-    let tag = &text[start_tag_span(node, text)];
-    let name = tag.trim_start_matches('<');
-    let end = name.find(|c: char| c.is_whitespace() || c == '>' || c == '/').unwrap_or(name.len());
-    &name[..end]
 }
 
 fn android<'a>(node: Node<'a, '_>, name: &str) -> Option<&'a str> {
@@ -163,41 +135,11 @@ fn qualify(name: &str, package: Option<&str>) -> String {
     }
 }
 
-fn parse_error(error: &roxmltree::Error, text: &str) -> ConfigError {
-    use roxmltree::Error as E;
-    // Errors without a position report 1:1; point where parsing actually stopped instead.
-    let offset = match error {
-        E::UnexpectedEndOfStream | E::UnclosedRootNode | E::NoRootNode => Some(text.len()),
-        E::DtdDetected => Some(text.find("<!DOCTYPE").unwrap_or(0)),
-        E::NodesLimitReached | E::AttributesLimitReached | E::NamespacesLimitReached => None,
-        _ => Some(byte_offset(text, error.pos())),
-    };
-    let message = match error {
-        E::DtdDetected => format!("unsupported XML: {error} (a manifest has no DTD)"),
-        _ => format!("malformed XML: {error}"),
-    };
-    ConfigError::new(message, offset.map(|o| o..o))
-}
-
-/// roxmltree's row counts `\n`s and its column counts chars (a BOM or `\r` included) from the
-/// line start, so walking the same way inverts it exactly. Out-of-range positions clamp.
-fn byte_offset(text: &str, pos: TextPos) -> usize {
-    let mut line_start = 0;
-    for _ in 1..pos.row {
-        match text[line_start..].find('\n') {
-            Some(i) => line_start += i + 1,
-            None => return text.len(),
-        }
-    }
-    let line = &text[line_start..];
-    let line_len = line.find('\n').unwrap_or(line.len());
-    let col = pos.col.saturating_sub(1) as usize;
-    line_start + line[..line_len].char_indices().nth(col).map_or(line_len, |(i, _)| i)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::project::xml::byte_offset;
+    use roxmltree::TextPos;
 
     fn parse(text: &str) -> ManifestFacts {
         manifest(text).unwrap_or_else(|e| panic!("{e:?}"))

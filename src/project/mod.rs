@@ -8,3 +8,4 @@ pub mod manifest;
 pub mod model;
 pub mod plist;
 pub mod pubspec;
+pub mod xml;

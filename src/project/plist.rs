@@ -22,7 +22,9 @@
 
 use std::cell::Cell;
 
-use roxmltree::{Document, Node, ParsingOptions, TextPos};
+use roxmltree::{Document, Node, ParsingOptions};
+
+use super::xml::{is_element, parse_error, start_tag_span, written_tag_name};
 use serde::de::{self, Deserialize, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
 use crate::project::facts::{ConfigError, EntitlementsFacts, InfoPlistFacts, Located, StringList};
@@ -169,7 +171,8 @@ fn xml_entries(bytes: &[u8]) -> Result<(Vec<Entry>, Span), ConfigError> {
     }
     // Apple's plists carry `<!DOCTYPE plist PUBLIC …>`, which roxmltree only accepts with DTDs on.
     let options = ParsingOptions { allow_dtd: true, ..ParsingOptions::default() };
-    let doc = Document::parse_with_options(text, options).map_err(|e| parse_error(&e, text))?;
+    let doc = Document::parse_with_options(text, options)
+        .map_err(|e| parse_error(&e, text, "plists only use Apple's DOCTYPE"))?;
 
     let root = doc.root_element();
     if !is_element(root, "plist") {
@@ -239,63 +242,6 @@ fn element_text(node: Node) -> String {
         trimmed if trimmed.len() == text.len() => text,
         trimmed => trimmed.to_string(),
     }
-}
-
-/// Plist elements are in no namespace.
-fn is_element(node: Node, name: &str) -> bool {
-    node.is_element() && node.tag_name().namespace().is_none() && node.tag_name().name() == name
-}
-
-/// The span of `node`'s start tag: from `<` to the `>` that closes it (a `>` inside a quoted
-/// attribute value is legal XML, so quotes are skipped). Falls back to the whole element.
-fn start_tag_span(node: Node, text: &str) -> Span {
-    let range = node.range();
-    let mut quote = None;
-    for (i, &b) in text.as_bytes()[range.clone()].iter().enumerate() {
-        match (quote, b) {
-            (Some(q), _) if b == q => quote = None,
-            (Some(_), _) => {}
-            (None, b'"' | b'\'') => quote = Some(b),
-            (None, b'>') => return range.start..range.start + i + 1,
-            (None, _) => {}
-        }
-    }
-    range
-}
-
-/// The element name as written (with its prefix), for messages.
-fn written_tag_name<'t>(node: Node, text: &'t str) -> &'t str {
-    let tag = &text[start_tag_span(node, text)];
-    let name = tag.trim_start_matches('<');
-    let end = name.find(|c: char| c.is_whitespace() || c == '>' || c == '/').unwrap_or(name.len());
-    &name[..end]
-}
-
-fn parse_error(error: &roxmltree::Error, text: &str) -> ConfigError {
-    use roxmltree::Error as E;
-    // Errors without a position report 1:1; point where parsing actually stopped instead.
-    let offset = match error {
-        E::UnexpectedEndOfStream | E::UnclosedRootNode | E::NoRootNode => Some(text.len()),
-        E::NodesLimitReached | E::AttributesLimitReached | E::NamespacesLimitReached => None,
-        _ => Some(byte_offset(text, error.pos())),
-    };
-    ConfigError::new(format!("malformed XML: {error}"), offset.map(|o| o..o))
-}
-
-/// roxmltree's row counts `\n`s and its column counts chars (a BOM or `\r` included) from the
-/// line start, so walking the same way inverts it exactly. Out-of-range positions clamp.
-fn byte_offset(text: &str, pos: TextPos) -> usize {
-    let mut line_start = 0;
-    for _ in 1..pos.row {
-        match text[line_start..].find('\n') {
-            Some(i) => line_start += i + 1,
-            None => return text.len(),
-        }
-    }
-    let line = &text[line_start..];
-    let line_len = line.find('\n').unwrap_or(line.len());
-    let col = pos.col.saturating_sub(1) as usize;
-    line_start + line[..line_len].char_indices().nth(col).map_or(line_len, |(i, _)| i)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -506,6 +452,8 @@ impl<'de> Visitor<'de> for Walk<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::project::xml::byte_offset;
+    use roxmltree::TextPos;
 
     const HEADER: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
         <!DOCTYPE plist PUBLIC \"-//Apple//DTD PLIST 1.0//EN\" \"http://www.apple.com/DTDs/PropertyList-1.0.dtd\">\n";

@@ -116,10 +116,23 @@ fn as_millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error
     s.serialize_u64(d.as_millis() as u64)
 }
 
+/// What reporters may say about a rule that reported something (SARIF rule descriptors, JUnit
+/// test names): generic metadata, so no reporter needs to know a specific rule.
+#[derive(Debug, Clone)]
+pub struct RuleInfo {
+    pub id: &'static str,
+    pub summary: String,
+    pub help: String,
+    pub docs_url: String,
+    pub default_severity: Severity,
+}
+
 /// Everything a run produced, for the reporters.
 #[derive(Debug, Default)]
 pub struct RunResult {
     pub diagnostics: Vec<Diagnostic>,
+    /// One entry per rule that has a diagnostic, sorted by id.
+    pub rules: Vec<RuleInfo>,
     pub skipped: Vec<(PathBuf, SkipReason)>,
     pub syntax_error_files: Vec<PathBuf>,
     pub summary: Summary,

@@ -12,7 +12,7 @@ use std::time::Instant;
 use aho_corasick::AhoCorasick;
 use streaming_iterator::StreamingIterator;
 
-use crate::diagnostics::{Diagnostic, Finding, Severity};
+use crate::diagnostics::{Diagnostic, Finding, RuleInfo, Severity};
 pub use crate::diagnostics::{RunResult, Summary};
 use crate::lang::{Language, ParsedFile};
 use crate::project;
@@ -505,7 +505,30 @@ impl Engine {
             }
         }
         finish(&mut result);
+        result.rules = self.reported_rules(&result.diagnostics);
         Ok(result)
+    }
+}
+
+impl Engine {
+    /// Metadata of each rule that reported something, for reporters.
+    fn reported_rules(&self, diagnostics: &[Diagnostic]) -> Vec<RuleInfo> {
+        let mut ids: Vec<&'static str> = diagnostics.iter().map(|d| d.rule).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids.into_iter()
+            .filter_map(|id| self.registry.rules.iter().find(|r| r.meta().id == id))
+            .map(|r| {
+                let meta = r.meta();
+                RuleInfo {
+                    id: registry_rule_id(r),
+                    summary: meta.summary.clone(),
+                    help: meta.help.clone(),
+                    docs_url: meta.docs_url(),
+                    default_severity: meta.severity,
+                }
+            })
+            .collect()
     }
 }
 
@@ -564,7 +587,11 @@ fn panic_message(payload: &Box<dyn std::any::Any + Send>) -> String {
 }
 
 fn registry_id(registry: &'static Registry, index: usize) -> &'static str {
-    registry.rules[index].meta().id.as_str()
+    registry_rule_id(&registry.rules[index])
+}
+
+fn registry_rule_id(rule: &'static RuleImpl) -> &'static str {
+    rule.meta().id.as_str()
 }
 
 fn run_query<'t>(

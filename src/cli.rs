@@ -80,6 +80,9 @@ pub struct CheckArgs {
     #[arg(long, value_name = "LEVEL", default_value_t = crate::project::discover::DEFAULT_ASSUMED_TARGET_SDK,
           value_parser = clap::value_parser!(u32).range(1..=100))]
     pub assume_target_sdk: u32,
+    /// Report a `bglint-ignore` comment without a reason (`: why`) as an error.
+    #[arg(long)]
+    pub require_suppression_reason: bool,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -228,6 +231,7 @@ fn check(registry: &'static Registry, args: CheckArgs) -> anyhow::Result<u8> {
         threads: args.threads,
         max_file_bytes: args.max_file_size,
         assumed_target_sdk: args.assume_target_sdk,
+        require_suppression_reason: args.require_suppression_reason,
         ..Options::default()
     };
     let result = engine.check_paths(&args.paths, &options)?;

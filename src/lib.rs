@@ -9,3 +9,4 @@ pub mod project;
 pub mod report;
 pub mod rules;
 pub mod source;
+pub mod suppress;

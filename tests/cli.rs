@@ -367,3 +367,42 @@ fn binary_info_plist_facts_are_used() {
     let o = bglint(&["projects", "."], dir.path());
     assert!(stdout(&o).contains("UIBackgroundModes [fetch]"), "{}", stdout(&o));
 }
+
+/// `bglint-ignore` in XML comments silences findings that point into Info.plist and the manifest;
+/// stale or misspelt ones are reported; `--require-suppression-reason` makes a bare one an error.
+#[test]
+fn suppressions_in_config_files_and_code() {
+    let plist = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<plist version=\"1.0\">\n<dict>\n  <key>UIBackgroundModes</key>\n  <array>\n    \
+        <!-- bglint-ignore ios-background-modes-without-matching-api: the call SDK registers PushKit itself -->\n    \
+        <string>voip</string>\n    <string>bluetooth-central</string>\n  </array>\n</dict>\n</plist>\n";
+    let manifest = "<manifest xmlns:android=\"http://schemas.android.com/apk/res/android\">\n  <application>\n    \
+        <service android:name=\".Tracker\" android:foregroundServiceType=\"location\" /> <!-- bglint-ignore android-fgs-type-permission-missing: added by our SDK's manifest -->\n  \
+        </application>\n</manifest>\n";
+    let dart = "void f() {\n  // bglint-ignore dart-timer-on-app-pause: nothing here any more\n  g();\n}\n// bglint-ignore-file flutter-periodic-tasks\n";
+    let dir = project(&[
+        ("pubspec.yaml", b"name: app\ndependencies:\n  flutter:\n    sdk: flutter\n"),
+        ("ios/Runner/Info.plist", plist.as_bytes()),
+        (
+            "android/app/build.gradle",
+            b"apply plugin: 'com.android.application'\nandroid { defaultConfig { targetSdkVersion 34 } }\n",
+        ),
+        ("android/app/src/main/AndroidManifest.xml", manifest.as_bytes()),
+        ("lib/main.dart", dart.as_bytes()),
+    ]);
+    let o = bglint(&["check", ".", "--format", "json"], dir.path());
+    let modes = findings_of(&o, "ios-background-modes-without-matching-api");
+    assert_eq!(modes.len(), 1, "voip is silenced, bluetooth-central is not: {modes:#?}");
+    assert!(modes[0]["message"].as_str().unwrap().contains("bluetooth-central"));
+    assert!(findings_of(&o, "android-fgs-type-permission-missing").is_empty(), "{}", stdout(&o));
+    let unused = findings_of(&o, "unused-suppression");
+    let messages: Vec<&str> = unused.iter().map(|f| f["message"].as_str().unwrap()).collect();
+    assert_eq!(unused.len(), 2, "{messages:#?}");
+    assert!(messages.iter().any(|m| m.contains("silences nothing") && m.contains("dart-timer-on-app-pause")));
+    assert!(messages.iter().any(|m| m.contains("`flutter-periodic-tasks`, which is not a bglint rule")));
+    assert!(unused.iter().all(|f| f["severity"] == "warning"));
+
+    let o = bglint(&["check", ".", "--format", "json", "--require-suppression-reason"], dir.path());
+    let unused = findings_of(&o, "unused-suppression");
+    assert_eq!(unused.len(), 3, "the file-wide directive has no reason: {unused:#?}");
+    assert!(unused.iter().any(|f| f["severity"] == "error" && f["message"].as_str().unwrap().contains("no reason")));
+}

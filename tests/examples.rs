@@ -171,6 +171,21 @@ fn examples_fire_exactly_where_marked_and_nowhere_else() {
             if got != shifted {
                 failures.push(format!("{label} with a multibyte prefix: expected {shifted:?}, got {got:?}"));
             }
+            // A `bglint-ignore` at the end of the finding's first line silences it, and is used.
+            let first_line_end = code[expected[0].start..].find('\n').map_or(code.len(), |i| expected[0].start + i);
+            let suppressed =
+                format!("{} // bglint-ignore {}: example{}", &code[..first_line_end], m.id, &code[first_line_end..]);
+            let files = vec![(path_for(*lang), suppressed)];
+            let result = engine.check_files(&files, &Options::default()).expect("analysis runs");
+            let left: Vec<&str> = result
+                .diagnostics
+                .iter()
+                .map(|d| d.rule)
+                .filter(|r| *r == m.id || *r == "unused-suppression")
+                .collect();
+            if !left.is_empty() {
+                failures.push(format!("{label} with a bglint-ignore comment still reports {left:?}"));
+            }
             let got = spans_of(&engine, &m.id, *lang, &commented_out(*lang, &code));
             if !got.is_empty() {
                 failures.push(format!("{label} fires inside a comment: {got:?}"));

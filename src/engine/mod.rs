@@ -22,6 +22,7 @@ use crate::rules::declarative::{self, CombinedQuery};
 use crate::rules::native::NativeRule;
 use crate::rules::{ProjectCode, Registry, RuleContext, RuleImpl};
 use crate::source::{SkipReason, SourceFile, DEFAULT_MAX_FILE_BYTES};
+use crate::suppress;
 
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -32,6 +33,8 @@ pub struct Options {
     pub assumed_target_sdk: u32,
     /// The keyword prefilter (off only to prove, in tests, that it never changes findings).
     pub prefilter: bool,
+    /// A `bglint-ignore` without a reason is an error (`--require-suppression-reason`).
+    pub require_suppression_reason: bool,
 }
 
 impl Default for Options {
@@ -41,6 +44,7 @@ impl Default for Options {
             max_file_bytes: DEFAULT_MAX_FILE_BYTES,
             assumed_target_sdk: DEFAULT_ASSUMED_TARGET_SDK,
             prefilter: true,
+            require_suppression_reason: false,
         }
     }
 }
@@ -406,6 +410,7 @@ impl Engine {
             all_paths.iter().map(PathBuf::as_path).zip(owners.iter().copied()).collect();
         let seen: Vec<Mutex<HashSet<String>>> = workspace.projects.iter().map(|_| Mutex::new(HashSet::new())).collect();
 
+        let marked: Mutex<Vec<(PathBuf, Arc<str>)>> = Mutex::new(Vec::new());
         let results = Mutex::new(result);
         let failure: Mutex<Option<anyhow::Error>> = Mutex::new(None);
         let record = |f: &mut dyn FnMut(&mut RunResult)| f(&mut results.lock().unwrap_or_else(|e| e.into_inner()));
@@ -420,6 +425,9 @@ impl Engine {
                     return;
                 }
             };
+            if source.text.contains(suppress::MARKER) {
+                marked.lock().unwrap_or_else(|e| e.into_inner()).push((source.path.clone(), source.text.clone()));
+            }
             let project = owner_of.get(path.as_path()).copied().flatten();
             let known = project.map(|i| Known::of(&workspace.projects[i])).unwrap_or_default();
             let (active, signals) = self.prefilter(lang, &source.text, known);
@@ -504,6 +512,15 @@ impl Engine {
                 }
             }
         }
+        let mut marked = marked.into_inner().unwrap_or_else(|e| e.into_inner());
+        for project in &workspace.projects {
+            for file in project.config_files() {
+                if file.text.contains(suppress::MARKER) {
+                    marked.push((file.path.clone(), file.text.clone()));
+                }
+            }
+        }
+        self.apply_suppressions(&mut result, marked, options);
         finish(&mut result);
         result.rules = self.reported_rules(&result.diagnostics);
         Ok(result)
@@ -511,6 +528,53 @@ impl Engine {
 }
 
 impl Engine {
+    /// Drops the findings `bglint-ignore` comments cover, and reports each comment that silenced
+    /// nothing, names an unknown rule or (when required) gives no reason.
+    fn apply_suppressions(&self, result: &mut RunResult, marked: Vec<(PathBuf, Arc<str>)>, options: &Options) {
+        let Some(own) = self.registry.rules.iter().position(|r| r.meta().id == "unused-suppression") else { return };
+        let mut report = Vec::new();
+        for (path, text) in marked {
+            let directives = suppress::directives(&path, &text);
+            if directives.is_empty() {
+                continue;
+            }
+            let lines = crate::source::LineIndex::new(&text);
+            let (mut here, rest): (Vec<Diagnostic>, Vec<Diagnostic>) =
+                std::mem::take(&mut result.diagnostics).into_iter().partition(|d| d.path == path);
+            let applied = suppress::apply(&mut here, directives, |d| d.rule, |d| lines.line_of(d.span.start));
+            result.diagnostics = rest;
+            result.diagnostics.extend(here);
+            for a in applied {
+                let mut problems: Vec<(String, Severity)> = Vec::new();
+                for (id, used) in a.directive.rules.iter().zip(&a.used) {
+                    if self.registry.get(id).is_none() {
+                        problems.push((
+                            format!("`bglint-ignore` names `{id}`, which is not a bglint rule."),
+                            Severity::Warning,
+                        ));
+                    } else if !used {
+                        problems.push((
+                            format!("This `bglint-ignore` silences nothing: no `{id}` finding here."),
+                            Severity::Warning,
+                        ));
+                    }
+                }
+                if a.directive.rules.is_empty() {
+                    problems.push(("This `bglint-ignore` names no rule.".to_string(), Severity::Warning));
+                }
+                if options.require_suppression_reason && a.directive.reason.is_none() {
+                    problems.push(("This `bglint-ignore` gives no reason after `:`.".to_string(), Severity::Error));
+                }
+                for (message, severity) in problems {
+                    let mut d = self.stamp(own, &path, &text, Finding::new(a.directive.span.clone(), message));
+                    d.severity = d.severity.max(severity);
+                    report.push(d);
+                }
+            }
+        }
+        result.diagnostics.extend(report);
+    }
+
     /// Metadata of each rule that reported something, for reporters.
     fn reported_rules(&self, diagnostics: &[Diagnostic]) -> Vec<RuleInfo> {
         let mut ids: Vec<&'static str> = diagnostics.iter().map(|d| d.rule).collect();
@@ -557,7 +621,9 @@ impl Known {
 /// Sorts what a run produced and counts it.
 fn finish(result: &mut RunResult) {
     result.diagnostics.sort_by(|a, b| (&a.path, a.span.start, a.rule).cmp(&(&b.path, b.span.start, b.rule)));
-    result.diagnostics.dedup_by(|a, b| a.rule == b.rule && a.path == b.path && a.span == b.span);
+    result
+        .diagnostics
+        .dedup_by(|a, b| a.rule == b.rule && a.path == b.path && a.span == b.span && a.message == b.message);
     result.skipped.sort_by(|a, b| a.0.cmp(&b.0));
     result.syntax_error_files.sort();
     let s = &mut result.summary;

@@ -82,6 +82,20 @@ impl Project {
         self.android.as_ref().filter(|s| s.is_application && !s.manifests.is_empty())
     }
 
+    /// Every configuration file read for this project (for `bglint-ignore` comments in them).
+    pub fn config_files(&self) -> Vec<&Arc<ConfigFile>> {
+        let mut files: Vec<&Arc<ConfigFile>> = self.pubspec.iter().map(|p| &p.file).collect();
+        if let Some(ios) = &self.ios {
+            files.extend(ios.plists.iter().map(|p| &p.file));
+            files.extend(ios.entitlements.iter().map(|e| &e.file));
+        }
+        if let Some(android) = &self.android {
+            files.extend(android.manifests.iter().map(|m| &m.file));
+            files.extend(android.builds.iter().map(|b| &b.file));
+        }
+        files
+    }
+
     /// A runtime dependency of pubspec.yaml, by package name.
     pub fn depends_on(&self, package: &str) -> bool {
         self.pubspec.as_ref().is_some_and(|p| p.facts.dependency(package).is_some())

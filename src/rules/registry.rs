@@ -24,6 +24,7 @@ pub static NATIVE_RULES: &[&NativeRule] = &[
     &ios::ios_silent_audio_keepalive::RULE,
     &ios::ios_voip_push_without_callkit_report::RULE,
     &project::malformed_project_file::RULE,
+    &project::unused_suppression::RULE,
 ];
 
 pub enum RuleImpl {

@@ -83,6 +83,29 @@ pub struct CheckArgs {
     /// Report a `bglint-ignore` comment without a reason (`: why`) as an error.
     #[arg(long)]
     pub require_suppression_reason: bool,
+    /// The lowest severity that makes the run fail (exit code 1). `info` findings are hints,
+    /// so by default only warnings and errors fail a build.
+    #[arg(long, value_enum, default_value_t = FailOn::Warning)]
+    pub fail_on: FailOn,
+}
+
+/// The severity at and above which findings fail the run.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FailOn {
+    Error,
+    Warning,
+    Info,
+}
+
+impl FailOn {
+    fn threshold(self) -> crate::diagnostics::Severity {
+        use crate::diagnostics::Severity;
+        match self {
+            FailOn::Error => Severity::Error,
+            FailOn::Warning => Severity::Warning,
+            FailOn::Info => Severity::Info,
+        }
+    }
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -264,7 +287,8 @@ fn check(registry: &'static Registry, args: CheckArgs) -> anyhow::Result<u8> {
         );
         return Ok(EXIT_ERROR);
     }
-    Ok(if result.diagnostics.is_empty() { EXIT_CLEAN } else { EXIT_FINDINGS })
+    let threshold = args.fail_on.threshold();
+    Ok(if result.diagnostics.iter().any(|d| d.severity >= threshold) { EXIT_FINDINGS } else { EXIT_CLEAN })
 }
 
 /// Writes a report atomically: a temporary file beside the target, then a rename.

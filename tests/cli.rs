@@ -406,3 +406,18 @@ fn suppressions_in_config_files_and_code() {
     assert_eq!(unused.len(), 3, "the file-wide directive has no reason: {unused:#?}");
     assert!(unused.iter().any(|f| f["severity"] == "error" && f["message"].as_str().unwrap().contains("no reason")));
 }
+
+/// `--fail-on` decides which severities fail the run; the report itself is the same.
+#[test]
+fn fail_on_sets_the_failing_severity() {
+    // A warning-level finding only.
+    let dir = project(&[("lib/a.dart", BAD_DART.as_bytes())]);
+    let code = |args: &[&str]| bglint(args, dir.path()).status.code();
+    assert_eq!(code(&["check", "."]), Some(1), "warnings fail by default");
+    assert_eq!(code(&["check", ".", "--fail-on", "warning"]), Some(1));
+    assert_eq!(code(&["check", ".", "--fail-on", "info"]), Some(1));
+    assert_eq!(code(&["check", ".", "--fail-on", "error"]), Some(0), "only errors fail");
+    let o = bglint(&["check", ".", "--fail-on", "error"], dir.path());
+    assert!(stdout(&o).contains("flutter-periodic-task-under-15-min"), "the finding is still reported");
+    assert_eq!(code(&["check", ".", "--fail-on", "never"]), Some(2), "unknown values are usage errors");
+}

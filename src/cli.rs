@@ -87,6 +87,10 @@ pub struct CheckArgs {
     /// so by default only warnings and errors fail a build.
     #[arg(long, value_enum, default_value_t = FailOn::Warning)]
     pub fail_on: FailOn,
+    /// Analyse everything (cross-file facts need the whole project) but report only findings in
+    /// files changed since this git ref (committed, staged, unstaged or untracked).
+    #[arg(long, value_name = "GIT_REF")]
+    pub changed_since: Option<String>,
 }
 
 /// The severity at and above which findings fail the run.
@@ -257,7 +261,15 @@ fn check(registry: &'static Registry, args: CheckArgs) -> anyhow::Result<u8> {
         require_suppression_reason: args.require_suppression_reason,
         ..Options::default()
     };
-    let result = engine.check_paths(&args.paths, &options)?;
+    // Ask git first: a bad ref or a missing repository is a usage error, before any work.
+    let changed = match &args.changed_since {
+        Some(base) => Some(crate::changed::changed_files(&args.paths[0], base)?),
+        None => None,
+    };
+    let mut result = engine.check_paths(&args.paths, &options)?;
+    if let Some(changed) = &changed {
+        result.retain_diagnostics(|d| crate::changed::is_changed(changed, &d.path));
+    }
     let to_file = args.output.is_some();
     match args.format {
         Format::Json => {

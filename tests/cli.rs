@@ -421,3 +421,61 @@ fn fail_on_sets_the_failing_severity() {
     assert!(stdout(&o).contains("flutter-periodic-task-under-15-min"), "the finding is still reported");
     assert_eq!(code(&["check", ".", "--fail-on", "never"]), Some(2), "unknown values are usage errors");
 }
+
+fn git(dir: &Path, args: &[&str]) {
+    let ok = Command::new("git")
+        .args(["-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "commit.gpgsign=false"])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("git runs")
+        .status
+        .success();
+    assert!(ok, "git {args:?}");
+}
+
+/// `--changed-since` analyses everything but reports only files changed since the ref, including
+/// a cross-file finding whose code changed while its Info.plist did not; outside git it is a
+/// clear usage error.
+#[test]
+fn changed_since_reports_only_changed_files() {
+    let dir = project(&[
+        ("lib/old.dart", BAD_DART.as_bytes()),
+        ("pubspec.yaml", PUBSPEC.as_bytes()),
+        ("ios/Runner/Info.plist", PLIST_WITH_IDS.as_bytes()),
+    ]);
+    let o = bglint(&["check", ".", "--changed-since", "HEAD"], dir.path());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("not inside a git work tree"), "{}", stderr(&o));
+
+    git(dir.path(), &["init", "-q"]);
+    git(dir.path(), &["add", "."]);
+    git(dir.path(), &["commit", "-q", "-m", "base"]);
+    std::fs::write(dir.path().join("lib/new.dart"), BAD_DART.replace("schedule", "scheduleMore")).unwrap();
+    std::fs::write(dir.path().join("lib/sync.dart"), WORKMANAGER_DART).unwrap();
+
+    let o = bglint(&["check", ".", "--format", "json"], dir.path());
+    let all: Vec<String> = findings_of(&o, "flutter-periodic-task-under-15-min")
+        .iter()
+        .map(|f| f["path"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(all.len(), 2, "{all:?}");
+
+    let o = bglint(&["check", ".", "--format", "json", "--changed-since", "HEAD"], dir.path());
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let periodic = findings_of(&o, "flutter-periodic-task-under-15-min");
+    assert_eq!(periodic.len(), 1, "only the new file: {periodic:#?}");
+    assert_eq!(periodic[0]["path"], "lib/new.dart");
+    let missing = findings_of(&o, "ios-bgtask-background-mode-missing");
+    let paths: Vec<&str> = missing.iter().map(|f| f["path"].as_str().unwrap()).collect();
+    assert_eq!(paths, ["lib/new.dart", "lib/sync.dart"], "the plist was still read; old.dart is not reported");
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let all = v["findings"].as_array().unwrap();
+    assert!(all.iter().all(|f| f["path"] != "lib/old.dart"), "{all:#?}");
+    let findings = all.len() as u64;
+    assert_eq!(v["summary"]["warnings"].as_u64().unwrap() + v["summary"]["errors"].as_u64().unwrap(), findings);
+
+    let o = bglint(&["check", ".", "--changed-since", "no-such-branch"], dir.path());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("`no-such-branch` is not a commit"), "{}", stderr(&o));
+}

@@ -139,6 +139,22 @@ pub struct RunResult {
 }
 
 impl RunResult {
+    /// Keeps only the diagnostics `keep` accepts, and recounts the summary and reported rules.
+    pub fn retain_diagnostics(&mut self, keep: impl FnMut(&Diagnostic) -> bool) {
+        self.diagnostics.retain(keep);
+        let s = &mut self.summary;
+        (s.errors, s.warnings, s.infos) = (0, 0, 0);
+        for d in &self.diagnostics {
+            match d.severity {
+                Severity::Error => s.errors += 1,
+                Severity::Warning => s.warnings += 1,
+                Severity::Info => s.infos += 1,
+            }
+        }
+        let reported: Vec<&str> = self.diagnostics.iter().map(|d| d.rule).collect();
+        self.rules.retain(|r| reported.contains(&r.id));
+    }
+
     /// Files bglint failed on through a defect of its own (not the user's input).
     pub fn internal_errors(&self) -> usize {
         self.skipped.iter().filter(|(_, r)| matches!(r, SkipReason::InternalError(_))).count()

@@ -91,6 +91,13 @@ pub struct CheckArgs {
     /// files changed since this git ref (committed, staged, unstaged or untracked).
     #[arg(long, value_name = "GIT_REF")]
     pub changed_since: Option<String>,
+    /// Report only findings that are not in this baseline file (see --write-baseline).
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Record every current finding in this baseline file (written atomically), then report
+    /// as if it were given with --baseline.
+    #[arg(long, value_name = "FILE", conflicts_with = "baseline")]
+    pub write_baseline: Option<PathBuf>,
 }
 
 /// The severity at and above which findings fail the run.
@@ -266,7 +273,44 @@ fn check(registry: &'static Registry, args: CheckArgs) -> anyhow::Result<u8> {
         Some(base) => Some(crate::changed::changed_files(&args.paths[0], base)?),
         None => None,
     };
+    let baseline = match &args.baseline {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| anyhow::anyhow!("--baseline {}: cannot read it: {e}", path.display()))?;
+            Some(
+                crate::baseline::Baseline::from_json(&text)
+                    .map_err(|e| anyhow::anyhow!("--baseline {}: {e}", path.display()))?,
+            )
+        }
+        None => None,
+    };
     let mut result = engine.check_paths(&args.paths, &options)?;
+    if let Some(path) = &args.write_baseline {
+        let recorded = crate::baseline::record(&result, report::display_path);
+        write_output(Some(path), recorded.to_json().as_bytes())?;
+        result.notes.push(format!(
+            "wrote {} baseline entries for {} findings to {}",
+            recorded.entries.len(),
+            result.diagnostics.len(),
+            path.display()
+        ));
+        crate::baseline::apply(&mut result, &recorded, report::display_path);
+    }
+    if let Some(baseline) = &baseline {
+        let fixed = crate::baseline::apply(&mut result, baseline, report::display_path);
+        if !fixed.is_empty() {
+            for e in &fixed {
+                let place = if e.context.is_empty() { e.path.clone() } else { format!("{} ({})", e.path, e.context) };
+                result
+                    .notes
+                    .push(format!("baseline entry fixed: {} in {place}: `{}` (×{})", e.rule, e.snippet, e.count));
+            }
+            result.notes.push(format!(
+                "{} baseline entries no longer match anything; run with --write-baseline to prune them",
+                fixed.len()
+            ));
+        }
+    }
     if let Some(changed) = &changed {
         result.retain_diagnostics(|d| crate::changed::is_changed(changed, &d.path));
     }

@@ -1,6 +1,7 @@
 //! bglint: finds mobile background-execution mistakes in Dart (Flutter), Swift (iOS) and
 //! Kotlin (Android) before they ship. See ARCHITECTURE.md for the map of the layers.
 
+pub mod baseline;
 pub mod changed;
 pub mod cli;
 pub mod diagnostics;

@@ -479,3 +479,70 @@ fn changed_since_reports_only_changed_files() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("`no-such-branch` is not a commit"), "{}", stderr(&o));
 }
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap().flatten() {
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// A baseline written on one version of a fixture project, applied to an edited version where
+/// code moved and was reformatted, one finding was fixed, and one new (identical) finding was
+/// added: exactly the new finding is reported, and the fixed entry is named.
+#[test]
+fn baseline_survives_moves_and_reports_exactly_the_new_finding() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    let app = dir.path().join("app");
+    copy_tree(&root.join("fixtures/flutter-crossfile"), &app);
+    let o = bglint(&["check", "app", "--format", "json", "--write-baseline", "bglint-baseline.json"], dir.path());
+    assert_eq!(o.status.code(), Some(0), "everything is in the new baseline: {}", stderr(&o));
+    let baseline: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("bglint-baseline.json")).unwrap()).unwrap();
+    let entries = baseline["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 8, "{baseline:#}");
+    assert!(entries.iter().all(|e| e.get("line").is_none()), "keyed without line numbers");
+
+    // Move the code down and reformat it; duplicate one finding exactly; fix another.
+    let sync = app.join("lib/background/sync.dart");
+    let text = std::fs::read_to_string(&sync).unwrap();
+    let moved = format!(
+        "// Timetable sync, moved below a new header.\n\n\n{}",
+        text.replace(
+            "  await Workmanager().registerProcessingTask(\n    cleanupTask,",
+            "  await Workmanager()\n      .registerProcessingTask(cleanupTask,"
+        )
+    );
+    let duplicated = moved.replace(
+        "  await Workmanager().registerPeriodicTask(",
+        "  await Workmanager().registerPeriodicTask(timetableTask, 'again');\n  await Workmanager().registerPeriodicTask(",
+    );
+    std::fs::write(&sync, duplicated).unwrap();
+    let audio = app.join("lib/audio/announcements.dart");
+    let fixed = std::fs::read_to_string(&audio).unwrap().replace("await _keeper.setLoopMode(LoopMode.one);\n", "");
+    std::fs::write(&audio, fixed).unwrap();
+
+    let o = bglint(&["check", "app", "--format", "json", "--baseline", "bglint-baseline.json"], dir.path());
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let findings = v["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1, "{findings:#?}");
+    assert_eq!(findings[0]["rule"], "ios-bgtask-identifier-not-permitted");
+    assert_eq!(findings[0]["path"], "app/lib/background/sync.dart");
+    let notes: Vec<&str> = v["notes"].as_array().unwrap().iter().map(|n| n.as_str().unwrap()).collect();
+    assert!(notes.iter().any(|n| n.contains("ios-silent-audio-keepalive")), "{notes:?}");
+    assert!(notes.iter().any(|n| n.contains("1 baseline entries no longer match")), "{notes:?}");
+
+    let o = bglint(&["check", "app", "--baseline", "missing.json"], dir.path());
+    assert_eq!(o.status.code(), Some(2));
+    std::fs::write(dir.path().join("bad.json"), "{\"version\": 1, \"entries\": [{\"rule\": 3}]}").unwrap();
+    let o = bglint(&["check", "app", "--baseline", "bad.json"], dir.path());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("not a bglint baseline"), "{}", stderr(&o));
+}

@@ -93,6 +93,17 @@ pub struct Diagnostic {
     pub docs_url: String,
     pub labels: Vec<Label>,
     pub fix: Option<Fix>,
+    /// The declarations around the finding (`AppDelegate.application`), empty at the top level
+    /// or in a configuration file: with the flagged text, what identifies a finding across edits.
+    pub context: String,
+}
+
+impl Diagnostic {
+    /// The flagged text with whitespace collapsed: stable under reformatting and moves.
+    pub fn normalized_snippet(&self) -> String {
+        let text = self.text.get(self.span.clone()).unwrap_or("");
+        text.split_whitespace().collect::<Vec<_>>().join(" ")
+    }
 }
 
 #[derive(Debug, Default, Clone, serde::Serialize)]
@@ -133,6 +144,8 @@ pub struct RunResult {
     pub diagnostics: Vec<Diagnostic>,
     /// One entry per rule that has a diagnostic, sorted by id.
     pub rules: Vec<RuleInfo>,
+    /// Things the user should know about the run itself (a baseline with fixed entries, …).
+    pub notes: Vec<String>,
     pub skipped: Vec<(PathBuf, SkipReason)>,
     pub syntax_error_files: Vec<PathBuf>,
     pub summary: Summary,

@@ -14,7 +14,7 @@ use streaming_iterator::StreamingIterator;
 
 use crate::diagnostics::{Diagnostic, Finding, RuleInfo, Severity};
 pub use crate::diagnostics::{RunResult, Summary};
-use crate::lang::{Language, ParsedFile};
+use crate::lang::{syntax, Language, ParsedFile};
 use crate::project;
 use crate::project::discover::{DiscoveryOptions, Loader, Role, DEFAULT_ASSUMED_TARGET_SDK};
 use crate::project::facts::ConfigKind;
@@ -317,7 +317,15 @@ impl Engine {
         // Several patterns of one rule can match the same code: report it once.
         findings.sort_by_key(|(r, f)| (f.span.start, f.span.end, *r));
         findings.dedup_by(|(ra, a), (rb, b)| ra == rb && a.span == b.span);
-        outcome.diagnostics = findings.into_iter().map(|(i, f)| self.stamp(i, &source.path, &source.text, f)).collect();
+        outcome.diagnostics = findings
+            .into_iter()
+            .map(|(i, f)| {
+                let context = syntax::declaration_path(&file, f.span.start);
+                let mut d = self.stamp(i, &source.path, &source.text, f);
+                d.context = context;
+                d
+            })
+            .collect();
         Ok(outcome)
     }
 
@@ -334,6 +342,7 @@ impl Engine {
             docs_url: meta.docs_url(),
             labels: f.labels,
             fix: f.fix,
+            context: String::new(),
         }
     }
 

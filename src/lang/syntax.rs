@@ -310,13 +310,44 @@ pub fn enclosing_function<'t>(lang: Language, node: Node<'t>) -> Option<Node<'t>
 
 /// The nearest enclosing type declaration (class, struct, extension, object).
 pub fn enclosing_type<'t>(lang: Language, node: Node<'t>) -> Option<Node<'t>> {
-    ancestors(node).find(|n| match lang {
+    ancestors(node).find(|n| is_type_decl(lang, *n))
+}
+
+/// The declarations around a byte offset, outermost first: `AppDelegate.application`,
+/// `_HomeState.didChangeAppLifecycleState`. Empty at the top level. Used to key findings by
+/// where they are rather than by line number (baselines), so moving code keeps the key.
+pub fn declaration_path(file: &ParsedFile<'_>, offset: usize) -> String {
+    let Some(node) = file.root().descendant_for_byte_range(offset, offset) else { return String::new() };
+    let mut names: Vec<&str> = Vec::new();
+    for n in std::iter::once(node).chain(ancestors(node)) {
+        if is_function_decl(file.lang, n) {
+            names.extend(function_name(file, n));
+        } else if is_type_decl(file.lang, n) {
+            let name = n
+                .child_by_field_name("name")
+                .or_else(|| {
+                    let mut cursor = n.walk();
+                    let found = n.named_children(&mut cursor).find(|c| {
+                        matches!(c.kind(), "type_identifier" | "identifier" | "simple_identifier" | "user_type")
+                    });
+                    found
+                })
+                .map(|c| file.node_text(c));
+            names.extend(name);
+        }
+    }
+    names.reverse();
+    names.join(".")
+}
+
+fn is_type_decl(lang: Language, n: Node<'_>) -> bool {
+    match lang {
         Language::Swift => matches!(n.kind(), "class_declaration" | "protocol_declaration"),
         Language::Kotlin => matches!(n.kind(), "class_declaration" | "object_declaration" | "companion_object"),
         Language::Dart => {
             matches!(n.kind(), "class_declaration" | "mixin_declaration" | "extension_declaration" | "enum_declaration")
         }
-    })
+    }
 }
 
 /// Strict ancestors of `node`, nearest first.

@@ -15,6 +15,7 @@ struct Report<'a> {
     findings: Vec<JsonFinding<'a>>,
     skipped: Vec<Skipped>,
     partly_unreadable: Vec<String>,
+    notes: &'a [String],
     summary: &'a Summary,
 }
 
@@ -123,6 +124,7 @@ pub fn render(result: &RunResult) -> String {
         findings,
         skipped: result.skipped.iter().map(|(p, r)| Skipped { path: display_path(p), reason: r.to_string() }).collect(),
         partly_unreadable: result.syntax_error_files.iter().map(|p| display_path(p)).collect(),
+        notes: &result.notes,
         summary: &result.summary,
     };
     serde_json::to_string_pretty(&report).expect("JSON report serializes")

@@ -40,6 +40,9 @@ pub fn render(result: &RunResult, out: &mut dyn WriteColor) -> std::io::Result<(
             .with_notes(vec![format!("help: {}", d.help), format!("docs: {}", d.docs_url)]);
         term::emit_to_write_style(out, &config, &files, &diag).map_err(std::io::Error::other)?;
     }
+    for note in &result.notes {
+        writeln!(out, "note: {note}")?;
+    }
     for (path, reason) in &result.skipped {
         writeln!(out, "note: skipped {}: {reason}", display_path(path))?;
     }

@@ -7,7 +7,7 @@
 crate::declare_rule! {
     id: "unused-suppression",
     platform: Both,
-    languages: [Dart, Swift, Kotlin],
+    languages: [],
     config: [],
     category: "suppressions",
     severity: Warning,
@@ -30,8 +30,8 @@ end of the flagged line or on the line before it, and say why the finding does n
     bad: [],
     good: [],
     bad_projects: [
-        [("lib/sync.dart", "void schedule() {\n  «// bglint-ignore flutter-periodic-task-under-15-min: hourly is fine»\n  Workmanager().registerPeriodicTask('p', 'p', frequency: const Duration(hours: 1));\n}\n")],
-        [("lib/sync.dart", "void schedule() {\n  Workmanager().registerPeriodicTask('p', 'p', frequency: const Duration(minutes: 1)); «// bglint-ignore flutter-periodic-tasks: typo»\n}\n")],
+        [("lib/sync.dart", "void schedule() {\n  // «bglint-ignore flutter-periodic-task-under-15-min: hourly is fine»\n  Workmanager().registerPeriodicTask('p', 'p', frequency: const Duration(hours: 1));\n}\n")],
+        [("lib/sync.dart", "void schedule() {\n  Workmanager().registerPeriodicTask('p', 'p', frequency: const Duration(minutes: 1)); // «bglint-ignore flutter-periodic-tasks: typo»\n}\n")],
     ],
     good_projects: [
         [("lib/sync.dart", "void schedule() {\n  // bglint-ignore flutter-periodic-task-under-15-min: Android-only debug build, measured\n  Workmanager().registerPeriodicTask('p', 'p', frequency: const Duration(minutes: 1));\n}\n")],

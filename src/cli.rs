@@ -32,6 +32,14 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = ListFormat::Table)]
         format: ListFormat,
     },
+    /// Write a commented bglint.toml in the current folder.
+    Init {
+        /// Overwrite an existing bglint.toml.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Print the JSON schema of bglint.toml (for editors).
+    ConfigSchema,
     /// Show a rule's documentation and examples.
     Explain {
         /// The rule id, e.g. `ios-background-task-not-ended`.
@@ -77,12 +85,16 @@ pub struct CheckArgs {
     pub max_file_size: u64,
     /// The Android targetSdk to assume where Gradle names a value bglint cannot resolve
     /// (`flutter.targetSdkVersion`); findings that depend on it say so.
-    #[arg(long, value_name = "LEVEL", default_value_t = crate::project::discover::DEFAULT_ASSUMED_TARGET_SDK,
-          value_parser = clap::value_parser!(u32).range(1..=100))]
-    pub assume_target_sdk: u32,
-    /// Report a `bglint-ignore` comment without a reason (`: why`) as an error.
+    /// (default 35, or `assume-target-sdk` in bglint.toml).
+    #[arg(long, value_name = "LEVEL", value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub assume_target_sdk: Option<u32>,
+    /// Report a `bglint-ignore` comment without a reason (`: why`) as an error
+    /// (also `require-suppression-reason = true` in bglint.toml).
     #[arg(long)]
     pub require_suppression_reason: bool,
+    /// Use this bglint.toml for every file instead of the nearest one above each file.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
     /// The lowest severity that makes the run fail (exit code 1). `info` findings are hints,
     /// so by default only warnings and errors fail a build.
     #[arg(long, value_enum, default_value_t = FailOn::Warning)]
@@ -121,8 +133,22 @@ impl FailOn {
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
+    /// Code frames for people (the default).
     Text,
+    /// The stable JSON shape (see README).
     Json,
+    /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
+    Sarif,
+    /// GitHub Actions workflow commands: annotations on the pull request.
+    Github,
+    /// GitLab Code Quality report.
+    Gitlab,
+    /// Checkstyle XML.
+    Checkstyle,
+    /// JUnit XML, one test suite per rule.
+    Junit,
+    /// `path:line:col: warning: message [rule]`, which Xcode shows inline from a build phase.
+    Xcode,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -173,6 +199,19 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
     let registry = Registry::builtin()?;
     match cli.command {
         Command::Check(args) => check(registry, args),
+        Command::Init { force } => {
+            let path = PathBuf::from(crate::config::FILE_NAME);
+            if path.exists() && !force {
+                anyhow::bail!("{} already exists (use --force to overwrite it)", path.display());
+            }
+            write_output(Some(&path), INIT_TEMPLATE.as_bytes())?;
+            writeln!(std::io::stdout().lock(), "wrote {}", path.display())?;
+            Ok(EXIT_CLEAN)
+        }
+        Command::ConfigSchema => {
+            write!(std::io::stdout().lock(), "{}", crate::config::schema::json_schema())?;
+            Ok(EXIT_CLEAN)
+        }
         Command::Rules { format } => {
             let mut out = std::io::stdout().lock();
             match format {
@@ -259,13 +298,52 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
     }
 }
 
+/// A configuration problem: a code frame into bglint.toml on stderr, exit code 2.
+fn config_error(e: &crate::config::ConfigError) -> anyhow::Result<u8> {
+    let stderr = std::io::stderr();
+    let mut stream = StandardStream::stderr(color_choice(ColorMode::Auto, stderr.is_terminal()));
+    report::text::render_problem(&e.path, &e.text, e.span.clone(), &e.message, &mut stream)?;
+    Ok(EXIT_ERROR)
+}
+
+fn absolute(path: &std::path::Path) -> PathBuf {
+    if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir().map(|d| d.join(path)).unwrap_or_else(|_| path.to_path_buf())
+    }
+}
+
 fn check(registry: &'static Registry, args: CheckArgs) -> anyhow::Result<u8> {
     let engine = Engine::new(registry);
+    let metas: Vec<&crate::rules::meta::RuleMeta> = registry.rules.iter().map(|r| r.meta()).collect();
+    let mut configs = crate::config::Configs::new(&metas);
+    // The run-wide settings come from the configuration of the first path (or --config).
+    let explicit = match &args.config {
+        Some(path) => match configs.load(path) {
+            Ok(c) => Some(std::sync::Arc::new(c)),
+            Err(e) => return config_error(&e),
+        },
+        None => None,
+    };
+    let first = args.paths.first().cloned().unwrap_or_else(|| PathBuf::from("."));
+    let folder = if first.is_dir() { first.clone() } else { first.parent().map(PathBuf::from).unwrap_or_default() };
+    let run_config = match &explicit {
+        Some(c) => Some(c.clone()),
+        None => match configs.for_folder(&absolute(&folder)) {
+            Ok(c) => c,
+            Err(e) => return config_error(&e),
+        },
+    };
     let options = Options {
         threads: args.threads,
         max_file_bytes: args.max_file_size,
-        assumed_target_sdk: args.assume_target_sdk,
-        require_suppression_reason: args.require_suppression_reason,
+        assumed_target_sdk: args
+            .assume_target_sdk
+            .or(run_config.as_ref().and_then(|c| c.assume_target_sdk))
+            .unwrap_or(crate::project::discover::DEFAULT_ASSUMED_TARGET_SDK),
+        require_suppression_reason: args.require_suppression_reason
+            || run_config.as_ref().and_then(|c| c.require_suppression_reason).unwrap_or(false),
         ..Options::default()
     };
     // Ask git first: a bad ref or a missing repository is a usage error, before any work.
@@ -285,6 +363,36 @@ fn check(registry: &'static Registry, args: CheckArgs) -> anyhow::Result<u8> {
         None => None,
     };
     let mut result = engine.check_paths(&args.paths, &options)?;
+    // Configuration decides which findings are kept and at which severity (nearest file wins).
+    let mut problem = None;
+    let mut kept = Vec::with_capacity(result.diagnostics.len());
+    for mut d in std::mem::take(&mut result.diagnostics) {
+        let config = match &explicit {
+            Some(c) => Some(c.clone()),
+            None => match configs.for_file(&d.path) {
+                Ok(c) => c,
+                Err(e) => {
+                    problem.get_or_insert(e);
+                    continue;
+                }
+            },
+        };
+        if let Some(config) = config {
+            let Some(meta) = metas.iter().find(|m| m.id == d.rule) else { continue };
+            if config.excludes(&d.path) || !config.enabled(meta, &d.path) {
+                continue;
+            }
+            if let Some(severity) = config.severity(d.rule) {
+                d.severity = severity;
+            }
+        }
+        kept.push(d);
+    }
+    if let Some(e) = problem {
+        return config_error(&e);
+    }
+    result.diagnostics = kept;
+    result.retain_diagnostics(|_| true);
     if let Some(path) = &args.write_baseline {
         let recorded = crate::baseline::record(&result, report::display_path);
         write_output(Some(path), recorded.to_json().as_bytes())?;
@@ -316,9 +424,23 @@ fn check(registry: &'static Registry, args: CheckArgs) -> anyhow::Result<u8> {
     }
     let to_file = args.output.is_some();
     match args.format {
-        Format::Json => {
-            let json = report::json::render(&result);
-            write_output(args.output.as_deref(), json.as_bytes())?;
+        Format::Json
+        | Format::Sarif
+        | Format::Github
+        | Format::Gitlab
+        | Format::Checkstyle
+        | Format::Junit
+        | Format::Xcode => {
+            let rendered = match args.format {
+                Format::Json => report::json::render(&result),
+                Format::Sarif => report::sarif::render(&result),
+                Format::Github => report::github::render(&result),
+                Format::Gitlab => report::gitlab::render(&result),
+                Format::Checkstyle => report::checkstyle::render(&result),
+                Format::Junit => report::junit::render(&result),
+                _ => report::xcode::render(&result),
+            };
+            write_output(args.output.as_deref(), rendered.as_bytes())?;
         }
         Format::Text => {
             if let Some(path) = &args.output {
@@ -366,3 +488,36 @@ fn write_output(path: Option<&std::path::Path>, bytes: &[u8]) -> anyhow::Result<
         }
     }
 }
+
+/// The commented bglint.toml `bglint init` writes.
+pub const INIT_TEMPLATE: &str = r#"# bglint configuration. bglint uses the nearest bglint.toml above each file it analyses.
+# Editors can validate this file with bglint.schema.json from the bglint repository.
+
+# Inherit settings from another file (relative to this one); settings here win.
+# extend = "../bglint.toml"
+
+# Which rules run: rule ids, "all", a platform ("ios", "android", "both") or "category:<name>".
+# select = ["all"]
+
+# Rules not to run, with the same selectors.
+# ignore = ["category:keep-alive"]
+
+# Files not to analyse (globs relative to this file).
+# exclude = ["legacy/**", "**/generated/**"]
+
+# The Android targetSdk to assume where Gradle names a value bglint cannot read
+# (for example `flutter.targetSdkVersion`).
+# assume-target-sdk = 35
+
+# Make a `bglint-ignore` comment without a reason (`: why`) an error.
+# require-suppression-reason = true
+
+# Severity per rule: "error", "warning" or "info".
+# [severity]
+# flutter-periodic-task-under-15-min = "error"
+
+# Rules ignored in some files only.
+# [[per-path]]
+# paths = ["lib/debug/**"]
+# ignore = ["dart-timer-on-app-pause"]
+"#;

@@ -4,6 +4,7 @@
 pub mod baseline;
 pub mod changed;
 pub mod cli;
+pub mod config;
 pub mod diagnostics;
 pub mod engine;
 pub mod lang;

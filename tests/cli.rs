@@ -546,3 +546,113 @@ fn baseline_survives_moves_and_reports_exactly_the_new_finding() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("not a bglint baseline"), "{}", stderr(&o));
 }
+
+/// bglint.toml: nearest wins, `extend` inherits, select/ignore by id, platform and category,
+/// per-path ignores, excludes, severities and run-wide settings; mistakes are errors with a frame.
+#[test]
+fn configuration_files_select_rules_per_folder() {
+    let two_rules =
+        "void f() {\n  Workmanager().registerPeriodicTask('p', 'p', frequency: const Duration(minutes: 1));\n}\n\
+        class S with WidgetsBindingObserver {\n  void didChangeAppLifecycleState(AppLifecycleState s) {\n    \
+        if (s == AppLifecycleState.paused) { Timer(const Duration(minutes: 5), lock); }\n  }\n}\n";
+    let dir = project(&[
+        (
+            "bglint.toml",
+            b"ignore = [\"dart-timer-on-app-pause\"]\n\n[severity]\nflutter-periodic-task-under-15-min = \"error\"\n",
+        ),
+        ("a/lib/x.dart", two_rules.as_bytes()),
+        ("b/bglint.toml", b"extend = \"../bglint.toml\"\nignore = [\"category:periodic-work\"]\n"),
+        ("b/lib/x.dart", two_rules.as_bytes()),
+        ("c/bglint.toml", b"select = [\"ios\"]\n"),
+        ("c/lib/x.dart", two_rules.as_bytes()),
+        (
+            "d/bglint.toml",
+            b"exclude = [\"lib/gen/**\"]\n\n[[per-path]]\npaths = [\"lib/legacy/**\"]\nignore = [\"all\"]\n",
+        ),
+        ("d/lib/gen/x.dart", two_rules.as_bytes()),
+        ("d/lib/legacy/x.dart", two_rules.as_bytes()),
+        ("d/lib/x.dart", two_rules.as_bytes()),
+    ]);
+    let o = bglint(&["check", ".", "--format", "json"], dir.path());
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let mut got: Vec<(String, String, String)> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_string(),
+                f["rule"].as_str().unwrap().to_string(),
+                f["severity"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    got.sort();
+    let category = v["findings"].as_array().unwrap().len();
+    assert_eq!(
+        got,
+        [
+            ("a/lib/x.dart".into(), "flutter-periodic-task-under-15-min".into(), "error".into()),
+            ("d/lib/x.dart".into(), "dart-timer-on-app-pause".into(), "warning".into()),
+            ("d/lib/x.dart".into(), "flutter-periodic-task-under-15-min".into(), "warning".into()),
+        ],
+        "a: root ignores the timer rule and raises severity; b: extends root and ignores the periodic category; \
+         c: selects only iOS rules; d: its own file (nearest wins), gen/ excluded, legacy/ ignores all ({category})"
+    );
+}
+
+#[test]
+fn configuration_mistakes_are_errors_with_a_code_frame() {
+    for (toml, expected) in [
+        ("selct = [\"all\"]\n", "unknown field `selct`"),
+        ("ignore = [\"ios-timers-everywhere\"]\n", "unknown rule or group `ios-timers-everywhere`"),
+        ("[severity]\nflutter-periodic-task-under-15-min = \"fatal\"\n", "unknown variant `fatal`"),
+        ("assume-target-sdk = 1000\n", "1000 is not an Android API level"),
+        ("extend = \"bglint.toml\"\n", "cycle"),
+        ("ignore = [\n", "unclosed array"),
+    ] {
+        let dir = project(&[("bglint.toml", toml.as_bytes()), ("lib/a.dart", BAD_DART.as_bytes())]);
+        let o = bglint(&["check", ".", "--color", "never"], dir.path());
+        assert_eq!(o.status.code(), Some(2), "{toml}: {}", stdout(&o));
+        let err = stderr(&o);
+        assert!(err.contains(expected), "{toml}: {err}");
+        assert!(err.contains("bglint.toml"), "{err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+    // A frame points into the file.
+    let dir = project(&[("bglint.toml", b"# mine\nselct = [\"all\"]\n"), ("lib/a.dart", BAD_DART.as_bytes())]);
+    let err = stderr(&bglint(&["check", ".", "--color", "never"], dir.path()));
+    assert!(err.contains("2 │ selct"), "{err}");
+}
+
+#[test]
+fn init_writes_a_template_that_loads_and_the_schema_is_committed_fresh() {
+    let dir = project(&[("lib/a.dart", BAD_DART.as_bytes())]);
+    let o = bglint(&["init"], dir.path());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let written = std::fs::read_to_string(dir.path().join("bglint.toml")).unwrap();
+    assert!(written.contains("# select = [\"all\"]"));
+    assert_eq!(bglint(&["check", "."], dir.path()).status.code(), Some(1), "the template loads and changes nothing");
+    assert_eq!(bglint(&["init"], dir.path()).status.code(), Some(2), "never overwrites without --force");
+    // Every commented setting in the template is valid when uncommented.
+    let uncommented: String = written
+        .lines()
+        .filter(|l| l.starts_with("# ") && (l.contains(" = ") || l.starts_with("# [")))
+        .map(|l| format!("{}\n", &l[2..]))
+        .collect();
+    std::fs::write(dir.path().join("bglint.toml"), uncommented.replace("extend = \"../bglint.toml\"\n", "")).unwrap();
+    let o = bglint(&["check", "."], dir.path());
+    assert_ne!(o.status.code(), Some(2), "{}", stderr(&o));
+
+    let schema = stdout(&bglint(&["config-schema"], dir.path()));
+    let committed =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("bglint.schema.json")).unwrap_or_default();
+    if std::env::var_os("BGLINT_BLESS").is_some() {
+        std::fs::write(Path::new(env!("CARGO_MANIFEST_DIR")).join("bglint.schema.json"), &schema).unwrap();
+    } else {
+        assert_eq!(committed, schema, "bglint.schema.json is stale; run BGLINT_BLESS=1 cargo test --test cli");
+    }
+    let v: serde_json::Value = serde_json::from_str(&schema).unwrap();
+    assert!(v["properties"]["select"].is_object() && v["properties"]["per-path"].is_object(), "{v:#}");
+}

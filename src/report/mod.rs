@@ -2,6 +2,7 @@
 //! about specific rules.
 
 pub mod json;
+pub mod sarif;
 pub mod text;
 
 use std::path::Path;
@@ -13,3 +14,12 @@ pub fn display_path(path: &Path) -> String {
     let s = shown.to_string_lossy().replace('\\', "/");
     s.strip_prefix("./").map(str::to_string).unwrap_or(s)
 }
+
+pub mod checkstyle;
+pub(crate) mod fingerprint;
+pub mod github;
+pub mod gitlab;
+pub mod junit;
+mod positions;
+pub mod xcode;
+mod xml;

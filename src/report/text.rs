@@ -88,3 +88,21 @@ pub fn summary_line(result: &RunResult) -> String {
     line.push_str(&format!(" in {:.2}s.", s.elapsed.as_secs_f64()));
     line
 }
+
+/// A problem with an input bglint was given (a bad bglint.toml): one error with a code frame
+/// when there is a position, else one line.
+pub fn render_problem(
+    path: &std::path::Path,
+    text: &str,
+    span: Option<std::ops::Range<usize>>,
+    message: &str,
+    out: &mut dyn WriteColor,
+) -> std::io::Result<()> {
+    let mut files = SimpleFiles::new();
+    let id = files.add(display_path(path), text.to_string());
+    let mut diag = CsDiagnostic::error().with_message(format!("{}: {message}", display_path(path)));
+    if let Some(span) = span.filter(|s| s.end <= text.len()) {
+        diag = diag.with_labels(vec![CsLabel::primary(id, span)]);
+    }
+    term::emit_to_write_style(out, &term::Config::default(), &files, &diag).map_err(std::io::Error::other)
+}

@@ -32,6 +32,8 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = ListFormat::Table)]
         format: ListFormat,
     },
+    /// Run the language server on stdin/stdout (for editors).
+    Lsp,
     /// Write a commented bglint.toml in the current folder.
     Init {
         /// Overwrite an existing bglint.toml.
@@ -199,6 +201,10 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
     let registry = Registry::builtin()?;
     match cli.command {
         Command::Check(args) => check(registry, args),
+        Command::Lsp => {
+            crate::lsp::serve_stdio()?;
+            Ok(EXIT_CLEAN)
+        }
         Command::Init { force } => {
             let path = PathBuf::from(crate::config::FILE_NAME);
             if path.exists() && !force {
@@ -364,35 +370,9 @@ fn check(registry: &'static Registry, args: CheckArgs) -> anyhow::Result<u8> {
     };
     let mut result = engine.check_paths(&args.paths, &options)?;
     // Configuration decides which findings are kept and at which severity (nearest file wins).
-    let mut problem = None;
-    let mut kept = Vec::with_capacity(result.diagnostics.len());
-    for mut d in std::mem::take(&mut result.diagnostics) {
-        let config = match &explicit {
-            Some(c) => Some(c.clone()),
-            None => match configs.for_file(&d.path) {
-                Ok(c) => c,
-                Err(e) => {
-                    problem.get_or_insert(e);
-                    continue;
-                }
-            },
-        };
-        if let Some(config) = config {
-            let Some(meta) = metas.iter().find(|m| m.id == d.rule) else { continue };
-            if config.excludes(&d.path) || !config.enabled(meta, &d.path) {
-                continue;
-            }
-            if let Some(severity) = config.severity(d.rule) {
-                d.severity = severity;
-            }
-        }
-        kept.push(d);
-    }
-    if let Some(e) = problem {
+    if let Err(e) = configs.filter(&mut result, explicit.as_deref()) {
         return config_error(&e);
     }
-    result.diagnostics = kept;
-    result.retain_diagnostics(|_| true);
     if let Some(path) = &args.write_baseline {
         let recorded = crate::baseline::record(&result, report::display_path);
         write_output(Some(path), recorded.to_json().as_bytes())?;

@@ -8,6 +8,7 @@ pub mod config;
 pub mod diagnostics;
 pub mod engine;
 pub mod lang;
+pub mod lsp;
 pub mod project;
 pub mod report;
 pub mod rules;

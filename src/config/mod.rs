@@ -187,6 +187,39 @@ impl<'r> Configs<'r> {
         Ok(found)
     }
 
+    /// Keeps the findings their file's configuration (or `explicit`, for every file) enables,
+    /// at the configured severity. The first configuration error ends it.
+    pub fn filter(
+        &mut self,
+        result: &mut crate::diagnostics::RunResult,
+        explicit: Option<&Resolved>,
+    ) -> Result<(), ConfigError> {
+        let mut kept = Vec::with_capacity(result.diagnostics.len());
+        for mut d in std::mem::take(&mut result.diagnostics) {
+            let nearest;
+            let config = match explicit {
+                Some(c) => Some(c),
+                None => {
+                    nearest = self.for_file(&d.path)?;
+                    nearest.as_deref()
+                }
+            };
+            if let Some(config) = config {
+                let Some(meta) = self.rules.iter().find(|m| m.id == d.rule) else { continue };
+                if config.excludes(&d.path) || !config.enabled(meta, &d.path) {
+                    continue;
+                }
+                if let Some(severity) = config.severity(d.rule) {
+                    d.severity = severity;
+                }
+            }
+            kept.push(d);
+        }
+        result.diagnostics = kept;
+        result.retain_diagnostics(|_| true);
+        Ok(())
+    }
+
     /// Loads one bglint.toml (with what it extends) and checks it against the registry.
     pub fn load(&self, path: &Path) -> Result<Resolved, ConfigError> {
         let mut chain: Vec<(PathBuf, Arc<str>, ConfigFile)> = Vec::new();

@@ -35,6 +35,9 @@ pub struct Options {
     pub prefilter: bool,
     /// A `bglint-ignore` without a reason is an error (`--require-suppression-reason`).
     pub require_suppression_reason: bool,
+    /// Analyse only these code files (projects are still discovered from every path) and skip
+    /// project checks, which need the whole project: the editor's fast path on a keystroke.
+    pub only: Option<Arc<HashSet<PathBuf>>>,
 }
 
 impl Default for Options {
@@ -45,6 +48,7 @@ impl Default for Options {
             assumed_target_sdk: DEFAULT_ASSUMED_TARGET_SDK,
             prefilter: true,
             require_suppression_reason: false,
+            only: None,
         }
     }
 }
@@ -355,9 +359,7 @@ impl Engine {
                 anyhow::bail!("{}: no such file or directory", p.display());
             }
         }
-        let walked = walk::collect(paths, options.threads, |p| {
-            Language::from_path(p).is_some() || Role::of(p).is_some() || is_other_source(p)
-        });
+        let walked = walk::collect(paths, options.threads, is_relevant);
         let max = options.max_file_bytes;
         let load_source = move |path: &Path| SourceFile::load(path, max);
         let load_bytes = |path: &Path| -> Result<Vec<u8>, String> { std::fs::read(path).map_err(|e| e.to_string()) };
@@ -383,6 +385,22 @@ impl Engine {
         Ok(result)
     }
 
+    /// Analyses `files` (every file of the workspace, as paths) through caller-given loaders:
+    /// for editors, whose open buffers differ from the disk.
+    pub fn check_with_loaders(
+        &self,
+        files: &[PathBuf],
+        load_source: &(dyn Fn(&Path) -> Result<SourceFile, SkipReason> + Sync),
+        load_bytes: Loader<'_>,
+        options: &Options,
+    ) -> anyhow::Result<RunResult> {
+        let started = Instant::now();
+        let walked = files.iter().map(|p| walk::Walked::File { path: p.clone(), explicit: false }).collect();
+        let mut result = self.run(walked, load_source, load_bytes, options)?;
+        result.summary.elapsed = started.elapsed();
+        Ok(result)
+    }
+
     /// The pipeline shared by disk and memory: discover projects, analyse each code file with
     /// its project's facts, then run the project checks.
     fn run(
@@ -400,7 +418,8 @@ impl Engine {
                 walk::Walked::Unreadable { path, error } => result.skipped.push((path, SkipReason::Unreadable(error))),
                 walk::Walked::File { path, explicit } => {
                     if let Some(lang) = Language::from_path(&path) {
-                        if explicit || !walk::is_generated(&path) {
+                        let wanted = options.only.as_ref().is_none_or(|only| only.contains(&path));
+                        if wanted && (explicit || !walk::is_generated(&path)) {
                             code.push((lang, path.clone()));
                         }
                     }
@@ -505,6 +524,9 @@ impl Engine {
             }
         }
         for (i, project) in workspace.projects.iter().enumerate() {
+            if options.only.is_some() {
+                break;
+            }
             let source_files = std::mem::take(&mut sources[i]);
             let other_sources = source_files.iter().filter(|p| is_other_source(p)).cloned().collect();
             let dependency_lists = std::mem::take(&mut dependency_lists[i]);
@@ -645,6 +667,11 @@ fn finish(result: &mut RunResult) {
             Severity::Info => s.infos += 1,
         }
     }
+}
+
+/// Whether the walk keeps a file: code, a project file, or an Objective-C/Java source.
+pub fn is_relevant(path: &Path) -> bool {
+    Language::from_path(path).is_some() || Role::of(path).is_some() || is_other_source(path)
 }
 
 /// Objective-C and Java sources: not parsed, but searched when a project check asks whether

@@ -1,0 +1,401 @@
+//! The server's state and message handling: open documents, workspace roots, analysis, and the
+//! diagnostics, hovers and code actions derived from it.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use lsp_server::{Connection, Message, Notification, Request, RequestId, Response};
+use lsp_types::notification::{
+    DidChangeTextDocument, DidChangeWatchedFiles, DidCloseTextDocument, DidOpenTextDocument, DidSaveTextDocument,
+    Notification as _, PublishDiagnostics,
+};
+use lsp_types::request::{CodeActionRequest, HoverRequest, Request as _};
+use lsp_types::{
+    CodeAction, CodeActionKind, CodeActionOrCommand, CodeActionParams, CodeActionProviderCapability, Hover,
+    HoverContents, HoverParams, HoverProviderCapability, InitializeParams, MarkupContent, MarkupKind,
+    PositionEncodingKind, PublishDiagnosticsParams, ServerCapabilities, TextDocumentSyncCapability,
+    TextDocumentSyncKind, TextDocumentSyncOptions, TextEdit, WorkspaceEdit,
+};
+
+use super::convert::{self, Encoding};
+use crate::config::Configs;
+use crate::diagnostics::Diagnostic;
+use crate::engine::{self, Engine, Options};
+use crate::project::discover::Role;
+use crate::rules::Registry;
+use crate::source::{SourceFile, DEFAULT_MAX_FILE_BYTES};
+
+pub struct Server {
+    connection: Connection,
+    engine: Engine,
+    registry: &'static Registry,
+    encoding: Encoding,
+    roots: Vec<PathBuf>,
+    /// Every relevant file of each root, as paths (walked once, refreshed when files change).
+    files: HashMap<PathBuf, Vec<PathBuf>>,
+    /// Open buffers: their text is what is analysed, saved or not.
+    open: HashMap<PathBuf, String>,
+    /// What was last published per file, for hovers and code actions.
+    published: HashMap<PathBuf, Vec<Diagnostic>>,
+}
+
+impl Server {
+    pub fn run(connection: Connection) -> anyhow::Result<()> {
+        let (id, params) = connection.initialize_start()?;
+        let init: InitializeParams = serde_json::from_value(params).unwrap_or_default();
+        let utf8 = init
+            .capabilities
+            .general
+            .as_ref()
+            .and_then(|g| g.position_encodings.as_ref())
+            .is_some_and(|e| e.contains(&PositionEncodingKind::UTF8));
+        let encoding = if utf8 { Encoding::Utf8 } else { Encoding::Utf16 };
+        let capabilities = ServerCapabilities {
+            position_encoding: Some(if utf8 { PositionEncodingKind::UTF8 } else { PositionEncodingKind::UTF16 }),
+            text_document_sync: Some(TextDocumentSyncCapability::Options(TextDocumentSyncOptions {
+                open_close: Some(true),
+                change: Some(TextDocumentSyncKind::INCREMENTAL),
+                save: Some(lsp_types::TextDocumentSyncSaveOptions::Supported(true)),
+                ..TextDocumentSyncOptions::default()
+            })),
+            hover_provider: Some(HoverProviderCapability::Simple(true)),
+            code_action_provider: Some(CodeActionProviderCapability::Simple(true)),
+            ..ServerCapabilities::default()
+        };
+        let result = serde_json::json!({
+            "capabilities": capabilities,
+            "serverInfo": { "name": "bglint", "version": env!("CARGO_PKG_VERSION") },
+        });
+        connection.initialize_finish(id, result)?;
+        let mut roots: Vec<PathBuf> =
+            init.workspace_folders.unwrap_or_default().iter().filter_map(|f| convert::path(&f.uri)).collect();
+        #[allow(deprecated)]
+        if roots.is_empty() {
+            roots.extend(init.root_uri.as_ref().and_then(convert::path));
+        }
+        let registry = Registry::builtin()?;
+        let mut server = Server {
+            connection,
+            engine: Engine::new(registry),
+            registry,
+            encoding,
+            roots,
+            files: HashMap::new(),
+            open: HashMap::new(),
+            published: HashMap::new(),
+        };
+        server.main_loop()
+    }
+
+    fn main_loop(&mut self) -> anyhow::Result<()> {
+        while let Ok(message) = self.connection.receiver.recv() {
+            match message {
+                Message::Request(request) => {
+                    if self.connection.handle_shutdown(&request)? {
+                        return Ok(());
+                    }
+                    self.on_request(request);
+                }
+                Message::Notification(notification) => {
+                    if notification.method == "exit" {
+                        return Ok(());
+                    }
+                    self.on_notification(notification);
+                }
+                Message::Response(_) => {}
+            }
+        }
+        Ok(())
+    }
+
+    fn respond(&self, id: RequestId, result: serde_json::Value) {
+        let _ = self.connection.sender.send(Message::Response(Response::new_ok(id, result)));
+    }
+
+    fn on_request(&mut self, request: Request) {
+        let id = request.id.clone();
+        match request.method.as_str() {
+            HoverRequest::METHOD => match serde_json::from_value::<HoverParams>(request.params) {
+                Ok(params) => {
+                    let hover = self.hover(&params);
+                    self.respond(id, serde_json::to_value(hover).unwrap_or_default());
+                }
+                Err(e) => self.invalid(id, e),
+            },
+            CodeActionRequest::METHOD => match serde_json::from_value::<CodeActionParams>(request.params) {
+                Ok(params) => {
+                    let actions = self.code_actions(&params);
+                    self.respond(id, serde_json::to_value(actions).unwrap_or_default());
+                }
+                Err(e) => self.invalid(id, e),
+            },
+            _ => {
+                let code = lsp_server::ErrorCode::MethodNotFound as i32;
+                let message = format!("bglint does not handle {}", request.method);
+                let _ = self.connection.sender.send(Message::Response(Response::new_err(id, code, message)));
+            }
+        }
+    }
+
+    fn invalid(&self, id: RequestId, e: serde_json::Error) {
+        eprintln!("bglint lsp: malformed request: {e}");
+        let code = lsp_server::ErrorCode::InvalidParams as i32;
+        let _ = self.connection.sender.send(Message::Response(Response::new_err(id, code, e.to_string())));
+    }
+
+    fn on_notification(&mut self, notification: Notification) {
+        let method = notification.method.clone();
+        let params = notification.params;
+        let changed: Option<PathBuf> = match method.as_str() {
+            DidOpenTextDocument::METHOD => {
+                serde_json::from_value::<lsp_types::DidOpenTextDocumentParams>(params).ok().and_then(|p| {
+                    let path = convert::path(&p.text_document.uri)?;
+                    self.open.insert(path.clone(), p.text_document.text);
+                    Some(path)
+                })
+            }
+            DidChangeTextDocument::METHOD => {
+                serde_json::from_value::<lsp_types::DidChangeTextDocumentParams>(params).ok().and_then(|p| {
+                    let path = convert::path(&p.text_document.uri)?;
+                    let text = self.open.entry(path.clone()).or_default();
+                    for change in p.content_changes {
+                        match change.range {
+                            Some(range) => {
+                                let start = convert::offset(text, range.start, self.encoding);
+                                let end = convert::offset(text, range.end, self.encoding).max(start);
+                                text.replace_range(start..end, &change.text);
+                            }
+                            None => *text = change.text,
+                        }
+                    }
+                    Some(path)
+                })
+            }
+            DidSaveTextDocument::METHOD => {
+                serde_json::from_value::<lsp_types::DidSaveTextDocumentParams>(params).ok().and_then(|p| {
+                    let path = convert::path(&p.text_document.uri)?;
+                    if let Some(text) = p.text {
+                        self.open.insert(path.clone(), text);
+                    }
+                    // A saved file may be new to the walk.
+                    self.files.clear();
+                    Some(path)
+                })
+            }
+            DidCloseTextDocument::METHOD => {
+                if let Ok(p) = serde_json::from_value::<lsp_types::DidCloseTextDocumentParams>(params) {
+                    if let Some(path) = convert::path(&p.text_document.uri) {
+                        self.open.remove(&path);
+                        self.published.remove(&path);
+                        self.publish(&path, Vec::new());
+                    }
+                }
+                None
+            }
+            DidChangeWatchedFiles::METHOD => {
+                self.files.clear();
+                None
+            }
+            _ => None,
+        };
+        if let Some(path) = changed {
+            self.analyze(&path);
+        }
+    }
+
+    /// The workspace root that holds `path` (the deepest), or its folder when none does.
+    fn root_of(&self, path: &Path) -> PathBuf {
+        self.roots
+            .iter()
+            .filter(|r| path.starts_with(r))
+            .max_by_key(|r| r.components().count())
+            .cloned()
+            .unwrap_or_else(|| path.parent().map(Path::to_path_buf).unwrap_or_default())
+    }
+
+    /// Re-checks after `changed` changed, and publishes the result.
+    fn analyze(&mut self, changed: &Path) {
+        let root = self.root_of(changed);
+        let files = self
+            .files
+            .entry(root.clone())
+            .or_insert_with(|| {
+                engine::walk::collect(std::slice::from_ref(&root), 0, engine::is_relevant)
+                    .into_iter()
+                    .map(|w| w.path().to_path_buf())
+                    .collect()
+            })
+            .clone();
+        let mut all: Vec<PathBuf> = files;
+        for path in self.open.keys() {
+            if path.starts_with(&root) && !all.contains(path) && engine::is_relevant(path) {
+                all.push(path.clone());
+            }
+        }
+        // A project file (or bglint.toml) can change any finding in the project.
+        let name = changed.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        let whole_project = Role::of(changed).is_some() || name == crate::config::FILE_NAME;
+        let only = (!whole_project).then(|| Arc::new(HashSet::from([changed.to_path_buf()])));
+        let open = &self.open;
+        let load_source = |path: &Path| match open.get(path) {
+            Some(text) => Ok(SourceFile::new(path, text.as_str())),
+            None => SourceFile::load(path, DEFAULT_MAX_FILE_BYTES),
+        };
+        let load_bytes = |path: &Path| -> Result<Vec<u8>, String> {
+            match open.get(path) {
+                Some(text) => Ok(text.as_bytes().to_vec()),
+                None => std::fs::read(path).map_err(|e| e.to_string()),
+            }
+        };
+        let options = Options { threads: 1, only, ..Options::default() };
+        let checked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            self.engine.check_with_loaders(&all, &load_source, &load_bytes, &options)
+        }));
+        let mut result = match checked {
+            Ok(Ok(result)) => result,
+            Ok(Err(e)) => {
+                eprintln!("bglint lsp: analysis of {} failed: {e:#}", changed.display());
+                return;
+            }
+            Err(_) => {
+                eprintln!("bglint lsp: analysis of {} panicked; the server goes on", changed.display());
+                return;
+            }
+        };
+        let metas: Vec<&crate::rules::meta::RuleMeta> = self.registry.rules.iter().map(|r| r.meta()).collect();
+        if let Err(e) = Configs::new(&metas).filter(&mut result, None) {
+            eprintln!("bglint lsp: {e}");
+        }
+        // Publish for the changed file, and after a project-wide check for every open file and
+        // every file with a finding.
+        let mut by_file: HashMap<PathBuf, Vec<Diagnostic>> = HashMap::new();
+        for d in result.diagnostics {
+            by_file.entry(d.path.clone()).or_default().push(d);
+        }
+        let mut targets: Vec<PathBuf> = vec![changed.to_path_buf()];
+        if whole_project {
+            targets.extend(self.open.keys().filter(|p| p.starts_with(&root)).cloned());
+            targets.extend(by_file.keys().cloned());
+            targets.extend(self.published.keys().filter(|p| p.starts_with(&root)).cloned());
+        }
+        targets.sort();
+        targets.dedup();
+        for target in targets {
+            let diagnostics = by_file.remove(&target).unwrap_or_default();
+            self.publish(&target, diagnostics);
+        }
+    }
+
+    fn publish(&mut self, path: &Path, diagnostics: Vec<Diagnostic>) {
+        let Some(uri) = convert::uri(path) else { return };
+        let lsp: Vec<lsp_types::Diagnostic> =
+            diagnostics.iter().map(|d| convert::diagnostic(d, self.encoding)).collect();
+        self.published.insert(path.to_path_buf(), diagnostics);
+        let params = PublishDiagnosticsParams { uri, diagnostics: lsp, version: None };
+        let notification = Notification::new(PublishDiagnostics::METHOD.to_string(), params);
+        let _ = self.connection.sender.send(Message::Notification(notification));
+    }
+
+    /// Diagnostics of `path` whose range touches the given byte range.
+    fn at(&self, path: &Path, start: usize, end: usize) -> Vec<&Diagnostic> {
+        self.published
+            .get(path)
+            .map(|list| list.iter().filter(|d| d.span.start <= end && start <= d.span.end).collect())
+            .unwrap_or_default()
+    }
+
+    fn text_of(&self, path: &Path) -> Option<String> {
+        self.open.get(path).cloned().or_else(|| std::fs::read_to_string(path).ok())
+    }
+
+    fn hover(&self, params: &HoverParams) -> Option<Hover> {
+        let doc = &params.text_document_position_params;
+        let path = convert::path(&doc.text_document.uri)?;
+        let text = self.text_of(&path)?;
+        let at = convert::offset(&text, doc.position, self.encoding);
+        let mut seen = Vec::new();
+        let mut markdown = String::new();
+        for d in self.at(&path, at, at) {
+            if seen.contains(&d.rule) {
+                continue;
+            }
+            seen.push(d.rule);
+            if let Some(rule) = self.registry.get(d.rule) {
+                if !markdown.is_empty() {
+                    markdown.push_str("\n---\n\n");
+                }
+                markdown.push_str(&rule.meta().render_markdown());
+            }
+        }
+        if markdown.is_empty() {
+            return None;
+        }
+        Some(Hover {
+            contents: HoverContents::Markup(MarkupContent { kind: MarkupKind::Markdown, value: markdown }),
+            range: None,
+        })
+    }
+
+    fn code_actions(&self, params: &CodeActionParams) -> Vec<CodeActionOrCommand> {
+        let Some(path) = convert::path(&params.text_document.uri) else { return Vec::new() };
+        let Some(text) = self.text_of(&path) else { return Vec::new() };
+        let start = convert::offset(&text, params.range.start, self.encoding);
+        let end = convert::offset(&text, params.range.end, self.encoding);
+        let uri = params.text_document.uri.clone();
+        let mut actions = Vec::new();
+        for d in self.at(&path, start, end) {
+            let lsp_diagnostic = convert::diagnostic(d, self.encoding);
+            if let Some(fix) = &d.fix {
+                let edits = fix
+                    .edits
+                    .iter()
+                    .map(|e| TextEdit {
+                        range: convert::range(&text, &e.span, self.encoding),
+                        new_text: e.replacement.clone(),
+                    })
+                    .collect();
+                actions.push(CodeActionOrCommand::CodeAction(CodeAction {
+                    title: fix.description.clone(),
+                    kind: Some(CodeActionKind::QUICKFIX),
+                    diagnostics: Some(vec![lsp_diagnostic.clone()]),
+                    edit: Some(WorkspaceEdit {
+                        changes: Some(HashMap::from([(uri.clone(), edits)])),
+                        ..Default::default()
+                    }),
+                    is_preferred: Some(true),
+                    ..Default::default()
+                }));
+            }
+            if let Some(edit) = suppression_edit(&path, &text, d, self.encoding) {
+                actions.push(CodeActionOrCommand::CodeAction(CodeAction {
+                    title: format!("Suppress {} here (bglint-ignore)", d.rule),
+                    kind: Some(CodeActionKind::QUICKFIX),
+                    diagnostics: Some(vec![lsp_diagnostic]),
+                    edit: Some(WorkspaceEdit {
+                        changes: Some(HashMap::from([(uri.clone(), vec![edit])])),
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                }));
+            }
+        }
+        actions
+    }
+}
+
+/// A `bglint-ignore` comment on its own line above the finding, indented like it, with a
+/// placeholder for the reason; in the comment syntax of the file.
+fn suppression_edit(path: &Path, text: &str, d: &Diagnostic, encoding: Encoding) -> Option<TextEdit> {
+    let line_start = text[..d.span.start.min(text.len())].rfind('\n').map_or(0, |i| i + 1);
+    let indent: String = text[line_start..].chars().take_while(|c| *c == ' ' || *c == '\t').collect();
+    let body = format!("bglint-ignore {}: <reason>", d.rule);
+    let comment = match path.extension().and_then(|e| e.to_str()).unwrap_or("") {
+        "dart" | "swift" | "kt" | "kts" | "gradle" => format!("// {body}"),
+        "plist" | "xml" | "entitlements" => format!("<!-- {body} -->"),
+        "yaml" | "yml" | "toml" => format!("# {body}"),
+        _ => return None,
+    };
+    let at = convert::position(text, line_start, encoding);
+    Some(TextEdit { range: lsp_types::Range { start: at, end: at }, new_text: format!("{indent}{comment}\n") })
+}

@@ -1,0 +1,267 @@
+//! The language server, driven in memory as an editor would: initialize, open, change, save,
+//! diagnostics, hover, code actions, config edits that re-check code, shutdown.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use lsp_server::{Connection, Message, Notification, Request, RequestId};
+use serde_json::{json, Value};
+
+struct Client {
+    conn: Connection,
+    server: Option<std::thread::JoinHandle<anyhow::Result<()>>>,
+    next_id: i32,
+}
+
+fn uri(path: &Path) -> String {
+    bglint::lsp::convert::uri(path).unwrap().as_str().to_string()
+}
+
+impl Client {
+    fn start(root: &Path) -> Client {
+        let (server_side, client_side) = Connection::memory();
+        let server = std::thread::spawn(move || bglint::lsp::serve(server_side));
+        let mut client = Client { conn: client_side, server: Some(server), next_id: 1 };
+        let init = client.request(
+            "initialize",
+            json!({ "processId": null, "rootUri": uri(root), "capabilities": {},
+                    "workspaceFolders": [{ "uri": uri(root), "name": "app" }] }),
+        );
+        assert_eq!(init["capabilities"]["hoverProvider"], true, "{init}");
+        assert_eq!(init["capabilities"]["positionEncoding"], "utf-16");
+        client.notify("initialized", json!({}));
+        client
+    }
+
+    fn request(&mut self, method: &str, params: Value) -> Value {
+        let id = RequestId::from(self.next_id);
+        self.next_id += 1;
+        self.conn.sender.send(Message::Request(Request::new(id.clone(), method.to_string(), params))).unwrap();
+        loop {
+            match self.conn.receiver.recv_timeout(Duration::from_secs(30)).expect("a response") {
+                Message::Response(r) if r.id == id => {
+                    return serde_json::to_value(&r).unwrap().get("result").cloned().unwrap_or(Value::Null);
+                }
+                _ => continue,
+            }
+        }
+    }
+
+    fn notify(&self, method: &str, params: Value) {
+        self.conn.sender.send(Message::Notification(Notification::new(method.to_string(), params))).unwrap();
+    }
+
+    /// The next diagnostics published for `path`.
+    fn diagnostics_for(&self, path: &Path) -> Vec<Value> {
+        let want = uri(path);
+        loop {
+            let message = self.conn.receiver.recv_timeout(Duration::from_secs(30)).expect("diagnostics are published");
+            if let Message::Notification(n) = message {
+                if n.method == "textDocument/publishDiagnostics" && n.params["uri"] == want {
+                    return n.params["diagnostics"].as_array().unwrap().clone();
+                }
+            }
+        }
+    }
+
+    fn open(&self, path: &Path, language: &str, text: &str) {
+        self.notify(
+            "textDocument/didOpen",
+            json!({ "textDocument": { "uri": uri(path), "languageId": language, "version": 1, "text": text } }),
+        );
+    }
+
+    fn shutdown(mut self) {
+        assert_eq!(self.request("shutdown", Value::Null), Value::Null);
+        self.notify("exit", Value::Null);
+        self.server.take().unwrap().join().unwrap().expect("the server ends cleanly");
+    }
+}
+
+fn codes(diagnostics: &[Value]) -> Vec<String> {
+    let mut codes: Vec<String> = diagnostics.iter().map(|d| d["code"].as_str().unwrap().to_string()).collect();
+    codes.sort();
+    codes
+}
+
+const PLIST_IDS_ONLY: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<plist version=\"1.0\">\n<dict>\n  \
+    <key>BGTaskSchedulerPermittedIdentifiers</key>\n  <array><string>com.example.sync</string></array>\n</dict>\n</plist>\n";
+const DART: &str = "import 'package:workmanager/workmanager.dart';\n\nFuture<void> schedule() async {\n  \
+    await Workmanager().registerPeriodicTask('com.example.sync', 'sync', frequency: const Duration(minutes: 5));\n}\n";
+
+fn flutter_app() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in [
+        ("pubspec.yaml", "name: app\ndependencies:\n  workmanager: ^0.7.0\n"),
+        ("ios/Runner/Info.plist", PLIST_IDS_ONLY),
+        ("lib/sync.dart", DART),
+    ] {
+        let path = dir.path().join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    dir
+}
+
+#[test]
+fn open_change_hover_code_action_and_config_edits() {
+    let app = flutter_app();
+    let root = app.path().canonicalize().unwrap();
+    let dart = root.join("lib/sync.dart");
+    let plist = root.join("ios/Runner/Info.plist");
+    let mut client = Client::start(&root);
+
+    // Open: the per-file rule and the cross-file rule (plist lacks `fetch`) both report.
+    client.open(&dart, "dart", DART);
+    let diagnostics = client.diagnostics_for(&dart);
+    assert_eq!(codes(&diagnostics), ["flutter-periodic-task-under-15-min", "ios-bgtask-background-mode-missing"]);
+    let cross = diagnostics.iter().find(|d| d["code"] == "ios-bgtask-background-mode-missing").unwrap();
+    assert_eq!(cross["severity"], 1, "error");
+    assert_eq!(cross["source"], "bglint");
+    assert!(cross["codeDescription"]["href"].as_str().unwrap().ends_with("ios-bgtask-background-mode-missing.md"));
+    assert_eq!(cross["relatedInformation"][0]["location"]["uri"], uri(&plist), "the other place is the plist");
+    let periodic = diagnostics.iter().find(|d| d["code"] == "flutter-periodic-task-under-15-min").unwrap();
+    assert_eq!(periodic["severity"], 2, "warning");
+
+    // An unsaved incremental edit: 5 minutes -> 30 minutes. The warning goes, the error stays.
+    let line = 3;
+    let col = DART.lines().nth(line).unwrap().find("minutes: 5").unwrap() + "minutes: ".len();
+    client.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": uri(&dart), "version": 2 }, "contentChanges": [{
+            "range": { "start": { "line": line, "character": col }, "end": { "line": line, "character": col + 1 } },
+            "text": "30" }] }),
+    );
+    let diagnostics = client.diagnostics_for(&dart);
+    assert_eq!(codes(&diagnostics), ["ios-bgtask-background-mode-missing"]);
+
+    // Hover on the finding shows the rule's explanation.
+    let at = diagnostics[0]["range"]["start"].clone();
+    let hover = client.request("textDocument/hover", json!({ "textDocument": { "uri": uri(&dart) }, "position": at }));
+    let text = hover["contents"]["value"].as_str().unwrap();
+    assert!(text.starts_with("# ios-bgtask-background-mode-missing"), "{text}");
+    assert!(text.contains("## Why"), "{text}");
+
+    // Code action: suppress with a bglint-ignore comment above the line, indented like it.
+    let actions = client.request(
+        "textDocument/codeAction",
+        json!({ "textDocument": { "uri": uri(&dart) }, "range": diagnostics[0]["range"], "context": { "diagnostics": [] } }),
+    );
+    let suppress =
+        actions.as_array().unwrap().iter().find(|a| a["title"].as_str().unwrap().starts_with("Suppress")).unwrap();
+    let edit = &suppress["edit"]["changes"][uri(&dart)][0];
+    assert_eq!(edit["newText"], "  // bglint-ignore ios-bgtask-background-mode-missing: <reason>\n");
+    assert_eq!(edit["range"]["start"], json!({ "line": 3, "character": 0 }));
+
+    // Editing the plist (unsaved) to declare `fetch` re-checks the open Dart file.
+    client.open(&plist, "xml", PLIST_IDS_ONLY);
+    let _ = client.diagnostics_for(&plist);
+    let _ = client.diagnostics_for(&dart);
+    let with_fetch = PLIST_IDS_ONLY
+        .replace("</dict>", "  <key>UIBackgroundModes</key>\n  <array><string>fetch</string></array>\n</dict>");
+    client.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": uri(&plist), "version": 2 }, "contentChanges": [{ "text": with_fetch }] }),
+    );
+    let mut dart_diagnostics = None;
+    for _ in 0..2 {
+        // The plist and the Dart file are both published; order is not specified.
+        let message = client.conn.receiver.recv_timeout(Duration::from_secs(30)).unwrap();
+        if let Message::Notification(n) = message {
+            if n.params["uri"] == uri(&dart) {
+                dart_diagnostics = Some(n.params["diagnostics"].as_array().unwrap().clone());
+            }
+        }
+    }
+    assert_eq!(dart_diagnostics.expect("the Dart file was re-checked"), Vec::<Value>::new());
+
+    // Removing it again lights the Dart call up without reopening it.
+    client.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": uri(&plist), "version": 3 }, "contentChanges": [{ "text": PLIST_IDS_ONLY }] }),
+    );
+    assert_eq!(codes(&client.diagnostics_for(&dart)), ["ios-bgtask-background-mode-missing"]);
+
+    // A bglint.toml that ignores the rule, then a change to the Dart file: the finding is gone.
+    std::fs::write(root.join("bglint.toml"), "ignore = [\"ios-bgtask-background-mode-missing\"]\n").unwrap();
+    client.notify("textDocument/didSave", json!({ "textDocument": { "uri": uri(&dart) } }));
+    assert_eq!(client.diagnostics_for(&dart), Vec::<Value>::new());
+
+    client.shutdown();
+}
+
+#[test]
+fn malformed_messages_and_unknown_requests_do_not_stop_the_server() {
+    let app = flutter_app();
+    let root = app.path().canonicalize().unwrap();
+    let mut client = Client::start(&root);
+    client.notify("textDocument/didChange", json!({ "nonsense": true }));
+    client.notify("textDocument/didOpen", json!(42));
+    let reply = client.request("textDocument/hover", json!({ "bad": "params" }));
+    assert_eq!(reply, Value::Null, "an error response, not a crash");
+    let _ = client.request("workspace/symbol", json!({ "query": "x" }));
+    // A file that is binary garbage as Swift still gets an answer.
+    let odd = root.join("lib/odd.swift");
+    client.open(&odd, "swift", &"func f() {".repeat(5000));
+    let _ = client.diagnostics_for(&odd);
+    let dart = root.join("lib/sync.dart");
+    client.open(&dart, "dart", DART);
+    assert!(!client.diagnostics_for(&dart).is_empty(), "the server still works");
+    client.shutdown();
+}
+
+/// Latency from a change notification to published diagnostics on a 5,000-line file.
+/// A benchmark, not a test: run `cargo test --release --test lsp -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn bench_change_to_diagnostics_latency() {
+    let app = flutter_app();
+    let root = app.path().canonicalize().unwrap();
+    for (name, lang, line) in [
+        ("lib/big.dart", "dart", "  Timer(const Duration(seconds: 1), () => print('tick {i}'));\n"),
+        ("ios/Runner/Big.swift", "swift", "    DispatchQueue.main.async { print(\"tick {i}\") }\n"),
+        ("android/app/src/main/kotlin/Big.kt", "kotlin", "        handler.post { println(\"tick {i}\") }\n"),
+    ] {
+        let client = Client::start(&root);
+        let path = root.join(name);
+        // Each file holds a finding, so the prefilter lets it through and it is parsed and checked.
+        let (open, close) = match lang {
+            "dart" => (
+                "void f() {\n  Workmanager().registerPeriodicTask('a', 'a', frequency: const Duration(minutes: 1));\n",
+                "}\n",
+            ),
+            "swift" => (
+                "func sceneDidEnterBackground(_ scene: UIScene) {\n    Timer.scheduledTimer(withTimeInterval: 5, repeats: true) { _ in }\n",
+                "}\n",
+            ),
+            _ => ("fun f() {\n        val r = PeriodicWorkRequestBuilder<W>(5, TimeUnit.MINUTES).build()\n", "}\n"),
+        };
+        let mut text = String::from(open);
+        for i in 0..5000 {
+            text.push_str(&line.replace("{i}", &i.to_string()));
+        }
+        text.push_str(close);
+        client.open(&path, lang, &text);
+        assert!(!client.diagnostics_for(&path).is_empty(), "{lang}: the file is analysed");
+        let mut times = Vec::new();
+        for round in 0..30 {
+            let started = Instant::now();
+            client.notify(
+                "textDocument/didChange",
+                json!({ "textDocument": { "uri": uri(&path), "version": round + 2 }, "contentChanges": [{
+                    "range": { "start": { "line": 2500, "character": 0 }, "end": { "line": 2500, "character": 0 } },
+                    "text": " " }] }),
+            );
+            assert!(!client.diagnostics_for(&path).is_empty());
+            times.push(started.elapsed());
+        }
+        times.sort();
+        println!(
+            "{lang}: 5,001-line file, change -> diagnostics: median {:.1} ms, p90 {:.1} ms, min {:.1} ms",
+            times[times.len() / 2].as_secs_f64() * 1000.0,
+            times[times.len() * 9 / 10].as_secs_f64() * 1000.0,
+            times[0].as_secs_f64() * 1000.0
+        );
+        client.shutdown();
+    }
+}

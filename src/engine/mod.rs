@@ -4,7 +4,7 @@
 pub mod stats;
 pub mod walk;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
@@ -38,6 +38,41 @@ pub struct Options {
     /// Analyse only these code files (projects are still discovered from every path) and skip
     /// project checks, which need the whole project: the editor's fast path on a keystroke.
     pub only: Option<Arc<HashSet<PathBuf>>>,
+    /// Previous syntax trees of open files, for incremental parsing (editors).
+    pub trees: Option<Arc<TreeCache>>,
+}
+
+/// Syntax trees by file, kept between analyses of edited buffers. A tree is taken out while its
+/// file is analysed and put back parsed from the new text, so a failed analysis leaves none.
+#[derive(Default)]
+pub struct TreeCache(Mutex<HashMap<PathBuf, tree_sitter::Tree>>);
+
+impl std::fmt::Debug for TreeCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TreeCache")
+    }
+}
+
+impl TreeCache {
+    pub fn take(&self, path: &Path) -> Option<tree_sitter::Tree> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).remove(path)
+    }
+
+    pub fn put(&self, path: &Path, tree: tree_sitter::Tree) {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).insert(path.to_path_buf(), tree);
+    }
+
+    /// Tells the cached tree of `path` (if any) about an edit, so the next parse can reuse it.
+    pub fn edit(&self, path: &Path, edit: &crate::lang::InputEdit) {
+        if let Some(tree) = self.0.lock().unwrap_or_else(|e| e.into_inner()).get_mut(path) {
+            tree.edit(edit);
+        }
+    }
+
+    /// Forgets the tree of `path` (its text was replaced wholesale, or the buffer closed).
+    pub fn forget(&self, path: &Path) {
+        self.take(path);
+    }
 }
 
 impl Default for Options {
@@ -49,6 +84,7 @@ impl Default for Options {
             prefilter: true,
             require_suppression_reason: false,
             only: None,
+            trees: None,
         }
     }
 }
@@ -126,7 +162,16 @@ struct LanguagePlan {
 pub struct Engine {
     registry: &'static Registry,
     plans: [LanguagePlan; 3],
+    /// Queries holding only the blocks one file needs, by language and active-block mask: an
+    /// editor re-checks the same file on every keystroke, and fewer patterns match faster.
+    specialized: Mutex<HashMap<SpecializedKey, Arc<CombinedQuery>>>,
 }
+
+/// A language and which of its declarative blocks are active.
+type SpecializedKey = (Language, Vec<bool>);
+
+/// How many specialized queries to keep before starting over.
+const MAX_SPECIALIZED_QUERIES: usize = 32;
 
 impl Engine {
     pub fn new(registry: &'static Registry) -> Engine {
@@ -169,7 +214,7 @@ impl Engine {
             let signals = Signals { prefilter: Prefilter::new(signal_words), owners: signal_owners };
             LanguagePlan { prefilter: Prefilter::new(keywords), signals, query: OnceLock::new() }
         });
-        Engine { registry, plans }
+        Engine { registry, plans, specialized: Mutex::new(HashMap::new()) }
     }
 
     pub fn registry(&self) -> &'static Registry {
@@ -197,6 +242,32 @@ impl Engine {
             CombinedQuery::build(lang, &rules).map_err(|e| format!("{e:#}"))
         });
         built.as_ref().map(|q| q.as_ref()).map_err(|e| anyhow::anyhow!("{e}"))
+    }
+
+    fn specialized_query(&self, lang: Language, active: &[Vec<bool>]) -> anyhow::Result<Option<Arc<CombinedQuery>>> {
+        let mask: Vec<bool> = active.iter().flatten().copied().collect();
+        let key = (lang, mask);
+        if let Some(q) = self.specialized.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+            return Ok(Some(q.clone()));
+        }
+        let rules: Vec<(usize, &declarative::DeclarativeRule)> = self
+            .registry
+            .rules
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| match r {
+                RuleImpl::Declarative(d) => Some((i, &**d)),
+                RuleImpl::Native(_) => None,
+            })
+            .collect();
+        let Some(built) = CombinedQuery::build_selected(lang, &rules, |r, b| active[r][b])? else { return Ok(None) };
+        let built = Arc::new(built);
+        let mut cache = self.specialized.lock().unwrap_or_else(|e| e.into_inner());
+        if cache.len() >= MAX_SPECIALIZED_QUERIES {
+            cache.clear();
+        }
+        cache.insert(key, built.clone());
+        Ok(Some(built))
     }
 
     /// Analyses one file's text. Rules whose keywords are absent do not run, and when none
@@ -289,10 +360,27 @@ impl Engine {
         active: &ActiveRules,
         cx: &RuleContext<'_>,
     ) -> anyhow::Result<FileOutcome> {
+        self.analyze_reusing(lang, source, active, cx, None)
+    }
+
+    /// [`analyze`](Self::analyze), parsing incrementally from the file's previous tree when a
+    /// cache holds one (editors), and leaving the new tree there for the next change.
+    fn analyze_reusing(
+        &self,
+        lang: Language,
+        source: &SourceFile,
+        active: &ActiveRules,
+        cx: &RuleContext<'_>,
+        trees: Option<&TreeCache>,
+    ) -> anyhow::Result<FileOutcome> {
         let (any_declarative, any_native, active_blocks) = (active.any_declarative, active.any_native, &active.blocks);
-        let Some(file) = ParsedFile::parse(lang, source) else {
+        let old = trees.and_then(|t| t.take(&source.path));
+        let Some(file) = ParsedFile::reparse(lang, source, old.as_ref()) else {
             return Ok(FileOutcome::default());
         };
+        if let Some(trees) = trees {
+            trees.put(&source.path, file.tree.clone());
+        }
         let mut outcome =
             FileOutcome { parsed: true, syntax_errors: file.has_syntax_errors(), ..FileOutcome::default() };
         if file.nests_deeper_than(MAX_TREE_DEPTH) {
@@ -302,7 +390,12 @@ impl Engine {
         let mut findings: Vec<(usize, Finding)> = Vec::new();
 
         if any_declarative {
-            if let Some(combined) = self.combined_query(lang)? {
+            if trees.is_some() {
+                // Editors: a query of just the blocks this file needs, cached for its next change.
+                if let Some(combined) = self.specialized_query(lang, active_blocks)? {
+                    run_query(&combined, &file, cx, active_blocks, self.registry, &mut findings);
+                }
+            } else if let Some(combined) = self.combined_query(lang)? {
                 run_query(combined, &file, cx, active_blocks, self.registry, &mut findings);
             }
         }
@@ -469,14 +562,15 @@ impl Engine {
             };
             let cx = RuleContext { project: project.map(|i| &workspace.projects[i]) };
             // A defect in one rule must not end the run: the file is reported as skipped.
-            let checked =
-                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.analyze(lang, &source, &active, &cx)))
-                    .unwrap_or_else(|payload| {
-                        Ok(FileOutcome {
-                            skipped: Some(SkipReason::InternalError(panic_message(&payload))),
-                            ..FileOutcome::default()
-                        })
-                    });
+            let checked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                self.analyze_reusing(lang, &source, &active, &cx, options.trees.as_deref())
+            }))
+            .unwrap_or_else(|payload| {
+                Ok(FileOutcome {
+                    skipped: Some(SkipReason::InternalError(panic_message(&payload))),
+                    ..FileOutcome::default()
+                })
+            });
             match checked {
                 Ok(mut outcome) => record(&mut |r| {
                     r.summary.files_analyzed += 1;

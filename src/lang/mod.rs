@@ -17,7 +17,7 @@ use std::path::Path;
 
 use crate::source::SourceFile;
 
-pub use tree_sitter::{Node, Tree};
+pub use tree_sitter::{InputEdit, Node, Point, Tree};
 
 /// A language whose source bglint parses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
@@ -105,7 +105,13 @@ pub struct FileFacts {
 impl<'s> ParsedFile<'s> {
     /// Parses `source`; `None` only when tree-sitter gives up entirely (it practically never does).
     pub fn parse(lang: Language, source: &'s SourceFile) -> Option<ParsedFile<'s>> {
-        let tree = parse(lang, &source.text, None)?;
+        Self::reparse(lang, source, None)
+    }
+
+    /// Parses `source` reusing `old`, the previous tree of this file already adjusted with
+    /// `Tree::edit` for every change since: tree-sitter then re-reads only what changed.
+    pub fn reparse(lang: Language, source: &'s SourceFile, old: Option<&Tree>) -> Option<ParsedFile<'s>> {
+        let tree = parse(lang, &source.text, old)?;
         Some(ParsedFile { lang, source, tree, consts: std::sync::OnceLock::new(), facts: FileFacts::default() })
     }
 

@@ -21,7 +21,8 @@ use lsp_types::{
 use super::convert::{self, Encoding};
 use crate::config::Configs;
 use crate::diagnostics::Diagnostic;
-use crate::engine::{self, Engine, Options};
+use crate::engine::{self, Engine, Options, TreeCache};
+use crate::lang::{InputEdit, Point};
 use crate::project::discover::Role;
 use crate::rules::Registry;
 use crate::source::{SourceFile, DEFAULT_MAX_FILE_BYTES};
@@ -38,6 +39,23 @@ pub struct Server {
     open: HashMap<PathBuf, String>,
     /// What was last published per file, for hovers and code actions.
     published: HashMap<PathBuf, Vec<Diagnostic>>,
+    /// The last syntax tree of each open file, kept in step with edits for incremental parsing.
+    trees: Arc<TreeCache>,
+    /// The URI the client used for each (canonical) path: diagnostics go back under it, so a
+    /// client comparing URI strings finds them even through symlinks or other percent-encodings.
+    client_uris: HashMap<PathBuf, lsp_types::Uri>,
+}
+
+/// A path with symlinks resolved (the folder's, when the file does not exist yet): editors may
+/// name the same file through a symlinked root, and projects are matched by path prefix.
+fn canonical(path: &Path) -> PathBuf {
+    if let Ok(p) = path.canonicalize() {
+        return p;
+    }
+    match (path.parent().and_then(|d| d.canonicalize().ok()), path.file_name()) {
+        (Some(dir), Some(name)) => dir.join(name),
+        _ => path.to_path_buf(),
+    }
 }
 
 impl Server {
@@ -68,11 +86,16 @@ impl Server {
             "serverInfo": { "name": "bglint", "version": env!("CARGO_PKG_VERSION") },
         });
         connection.initialize_finish(id, result)?;
-        let mut roots: Vec<PathBuf> =
-            init.workspace_folders.unwrap_or_default().iter().filter_map(|f| convert::path(&f.uri)).collect();
+        let mut roots: Vec<PathBuf> = init
+            .workspace_folders
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|f| convert::path(&f.uri))
+            .map(|p| canonical(&p))
+            .collect();
         #[allow(deprecated)]
         if roots.is_empty() {
-            roots.extend(init.root_uri.as_ref().and_then(convert::path));
+            roots.extend(init.root_uri.as_ref().and_then(convert::path).map(|p| canonical(&p)));
         }
         let registry = Registry::builtin()?;
         let mut server = Server {
@@ -84,6 +107,8 @@ impl Server {
             files: HashMap::new(),
             open: HashMap::new(),
             published: HashMap::new(),
+            trees: Arc::new(TreeCache::default()),
+            client_uris: HashMap::new(),
         };
         server.main_loop()
     }
@@ -150,23 +175,29 @@ impl Server {
         let changed: Option<PathBuf> = match method.as_str() {
             DidOpenTextDocument::METHOD => {
                 serde_json::from_value::<lsp_types::DidOpenTextDocumentParams>(params).ok().and_then(|p| {
-                    let path = convert::path(&p.text_document.uri)?;
+                    let path = self.path_of(&p.text_document.uri)?;
                     self.open.insert(path.clone(), p.text_document.text);
+                    self.trees.forget(&path);
                     Some(path)
                 })
             }
             DidChangeTextDocument::METHOD => {
                 serde_json::from_value::<lsp_types::DidChangeTextDocumentParams>(params).ok().and_then(|p| {
-                    let path = convert::path(&p.text_document.uri)?;
+                    let path = self.path_of(&p.text_document.uri)?;
                     let text = self.open.entry(path.clone()).or_default();
                     for change in p.content_changes {
                         match change.range {
                             Some(range) => {
                                 let start = convert::offset(text, range.start, self.encoding);
                                 let end = convert::offset(text, range.end, self.encoding).max(start);
+                                let edit = input_edit(text, start, end, &change.text);
                                 text.replace_range(start..end, &change.text);
+                                self.trees.edit(&path, &edit);
                             }
-                            None => *text = change.text,
+                            None => {
+                                *text = change.text;
+                                self.trees.forget(&path);
+                            }
                         }
                     }
                     Some(path)
@@ -174,8 +205,11 @@ impl Server {
             }
             DidSaveTextDocument::METHOD => {
                 serde_json::from_value::<lsp_types::DidSaveTextDocumentParams>(params).ok().and_then(|p| {
-                    let path = convert::path(&p.text_document.uri)?;
+                    let path = self.path_of(&p.text_document.uri)?;
                     if let Some(text) = p.text {
+                        if self.open.get(&path) != Some(&text) {
+                            self.trees.forget(&path);
+                        }
                         self.open.insert(path.clone(), text);
                     }
                     // A saved file may be new to the walk.
@@ -185,8 +219,9 @@ impl Server {
             }
             DidCloseTextDocument::METHOD => {
                 if let Ok(p) = serde_json::from_value::<lsp_types::DidCloseTextDocumentParams>(params) {
-                    if let Some(path) = convert::path(&p.text_document.uri) {
+                    if let Some(path) = self.path_of(&p.text_document.uri) {
                         self.open.remove(&path);
+                        self.trees.forget(&path);
                         self.published.remove(&path);
                         self.publish(&path, Vec::new());
                     }
@@ -248,7 +283,7 @@ impl Server {
                 None => std::fs::read(path).map_err(|e| e.to_string()),
             }
         };
-        let options = Options { threads: 1, only, ..Options::default() };
+        let options = Options { threads: 1, only, trees: Some(self.trees.clone()), ..Options::default() };
         let checked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             self.engine.check_with_loaders(&all, &load_source, &load_bytes, &options)
         }));
@@ -287,8 +322,15 @@ impl Server {
         }
     }
 
+    /// The canonical path of a client URI, remembering the URI to answer under.
+    fn path_of(&mut self, uri: &lsp_types::Uri) -> Option<PathBuf> {
+        let path = canonical(&convert::path(uri)?);
+        self.client_uris.entry(path.clone()).or_insert_with(|| uri.clone());
+        Some(path)
+    }
+
     fn publish(&mut self, path: &Path, diagnostics: Vec<Diagnostic>) {
-        let Some(uri) = convert::uri(path) else { return };
+        let Some(uri) = self.client_uris.get(path).cloned().or_else(|| convert::uri(path)) else { return };
         let lsp: Vec<lsp_types::Diagnostic> =
             diagnostics.iter().map(|d| convert::diagnostic(d, self.encoding)).collect();
         self.published.insert(path.to_path_buf(), diagnostics);
@@ -309,9 +351,9 @@ impl Server {
         self.open.get(path).cloned().or_else(|| std::fs::read_to_string(path).ok())
     }
 
-    fn hover(&self, params: &HoverParams) -> Option<Hover> {
+    fn hover(&mut self, params: &HoverParams) -> Option<Hover> {
         let doc = &params.text_document_position_params;
-        let path = convert::path(&doc.text_document.uri)?;
+        let path = self.path_of(&doc.text_document.uri)?;
         let text = self.text_of(&path)?;
         let at = convert::offset(&text, doc.position, self.encoding);
         let mut seen = Vec::new();
@@ -337,8 +379,8 @@ impl Server {
         })
     }
 
-    fn code_actions(&self, params: &CodeActionParams) -> Vec<CodeActionOrCommand> {
-        let Some(path) = convert::path(&params.text_document.uri) else { return Vec::new() };
+    fn code_actions(&mut self, params: &CodeActionParams) -> Vec<CodeActionOrCommand> {
+        let Some(path) = self.path_of(&params.text_document.uri) else { return Vec::new() };
         let Some(text) = self.text_of(&path) else { return Vec::new() };
         let start = convert::offset(&text, params.range.start, self.encoding);
         let end = convert::offset(&text, params.range.end, self.encoding);
@@ -381,6 +423,31 @@ impl Server {
             }
         }
         actions
+    }
+}
+
+/// The tree-sitter edit for replacing `start..end` of `text` with `new_text` (positions are
+/// rows and byte columns in the text before and after).
+fn input_edit(text: &str, start: usize, end: usize, new_text: &str) -> InputEdit {
+    let point = |text: &str, at: usize| {
+        let row = text[..at].matches('\n').count();
+        let column = at - text[..at].rfind('\n').map_or(0, |i| i + 1);
+        Point { row, column }
+    };
+    let start_position = point(text, start);
+    let old_end_position = point(text, end);
+    let inserted_rows = new_text.matches('\n').count();
+    let new_end_position = match new_text.rfind('\n') {
+        Some(i) => Point { row: start_position.row + inserted_rows, column: new_text.len() - i - 1 },
+        None => Point { row: start_position.row, column: start_position.column + new_text.len() },
+    };
+    InputEdit {
+        start_byte: start,
+        old_end_byte: end,
+        new_end_byte: start + new_text.len(),
+        start_position,
+        old_end_position,
+        new_end_position,
     }
 }
 

@@ -510,11 +510,21 @@ pub struct CombinedQuery {
 
 impl CombinedQuery {
     pub fn build(lang: Language, rules: &[(usize, &DeclarativeRule)]) -> anyhow::Result<Option<CombinedQuery>> {
+        Self::build_selected(lang, rules, |_, _| true)
+    }
+
+    /// Like [`build`](Self::build), with only the blocks `keep(rule index, block index)` accepts:
+    /// fewer patterns match faster, which matters when one file is re-checked on every keystroke.
+    pub fn build_selected(
+        lang: Language,
+        rules: &[(usize, &DeclarativeRule)],
+        keep: impl Fn(usize, usize) -> bool,
+    ) -> anyhow::Result<Option<CombinedQuery>> {
         let mut source = String::new();
         let mut ranges = Vec::new(); // (start byte, rule, block)
         for (rule_index, rule) in rules {
             for (block_index, block) in rule.blocks.iter().enumerate() {
-                if block.language == lang {
+                if block.language == lang && keep(*rule_index, block_index) {
                     ranges.push((source.len(), *rule_index, block_index));
                     source.push_str(&block.query);
                     source.push('\n');

@@ -100,6 +100,9 @@ pub struct FileFacts {
     pub selector_observers: std::sync::OnceLock<Vec<String>>,
     /// Identifier occurrences by name (start bytes), for resolving same-file callers.
     pub identifiers: std::sync::OnceLock<std::collections::HashMap<String, Vec<usize>>>,
+    /// Pre-order indices of the call nodes of the whole file: several rules list every call,
+    /// and finding them once spares each a walk over every node.
+    pub call_indices: std::sync::OnceLock<Vec<u32>>,
 }
 
 impl<'s> ParsedFile<'s> {

@@ -16,6 +16,39 @@ pub struct Arg<'t> {
     pub node: Node<'t>,
 }
 
+/// Every call of the file, found once per file and revisited by pre-order index.
+fn file_calls<'t>(file: &'t ParsedFile<'_>) -> Vec<Call<'t>> {
+    let root = file.root();
+    let indices = file.facts().call_indices.get_or_init(|| {
+        let mut cursor = root.walk();
+        let mut found = Vec::new();
+        loop {
+            if is_call_kind(file.lang, cursor.node().kind()) {
+                found.push(cursor.descendant_index() as u32);
+            }
+            if cursor.goto_first_child() {
+                continue;
+            }
+            loop {
+                if cursor.goto_next_sibling() {
+                    break;
+                }
+                if !cursor.goto_parent() {
+                    return found;
+                }
+            }
+        }
+    });
+    let mut cursor = root.walk();
+    indices
+        .iter()
+        .filter_map(|&i| {
+            cursor.goto_descendant(i as usize);
+            as_call(file, cursor.node())
+        })
+        .collect()
+}
+
 /// A call or constructor invocation, whatever the grammar calls it.
 #[derive(Debug, Clone)]
 pub struct Call<'t> {
@@ -257,6 +290,9 @@ pub fn call_receiving_closure<'t>(file: &'t ParsedFile<'_>, closure: Node<'t>) -
 
 /// Every call in the subtree under `root`, in source order.
 pub fn calls_in<'t>(file: &'t ParsedFile<'_>, root: Node<'t>) -> Vec<Call<'t>> {
+    if root == file.root() {
+        return file_calls(file);
+    }
     let mut out = Vec::new();
     for node in descendants(root) {
         if is_call_kind(file.lang, node.kind()) {

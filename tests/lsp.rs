@@ -301,3 +301,33 @@ fn symlinked_roots_still_join_code_and_config() {
     );
     client.shutdown();
 }
+
+/// A rule's safe fix is offered as the preferred quick fix, next to the suppression.
+#[test]
+fn safe_fixes_are_offered_as_code_actions() {
+    let app = flutter_app();
+    let root = app.path().canonicalize().unwrap();
+    let mut client = Client::start(&root);
+    let path = root.join("lib/background.dart");
+    let text = "import 'package:workmanager/workmanager.dart';\n\nvoid callbackDispatcher() {\n  Workmanager().executeTask((task, input) async => true);\n}\n\nvoid main() {\n  Workmanager().initialize(callbackDispatcher);\n}\n";
+    client.open(&path, "dart", text);
+    let diagnostics = client.diagnostics_for(&path);
+    let finding =
+        diagnostics.iter().find(|d| d["code"] == "dart-background-entrypoint-not-annotated").expect("the rule fires");
+    let actions = client.request(
+        "textDocument/codeAction",
+        json!({ "textDocument": { "uri": uri(&path) }, "range": finding["range"], "context": { "diagnostics": [] } }),
+    );
+    let fix = actions
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["isPreferred"] == true)
+        .unwrap_or_else(|| panic!("a preferred fix: {actions:#}"));
+    assert_eq!(fix["title"], "Annotate the callback with @pragma('vm:entry-point')");
+    let edit = &fix["edit"]["changes"][uri(&path)][0];
+    assert_eq!(edit["newText"], "@pragma('vm:entry-point')\n");
+    assert_eq!(edit["range"]["start"], json!({ "line": 2, "character": 0 }));
+    assert!(actions.as_array().unwrap().iter().any(|a| a["title"].as_str().unwrap().starts_with("Suppress")));
+    client.shutdown();
+}

@@ -331,3 +331,44 @@ fn safe_fixes_are_offered_as_code_actions() {
     assert!(actions.as_array().unwrap().iter().any(|a| a["title"].as_str().unwrap().starts_with("Suppress")));
     client.shutdown();
 }
+
+/// Two workspace folders, and two apps in one of them: each file is checked with its own
+/// project's Info.plist, never another's.
+#[test]
+fn multi_root_workspaces_keep_projects_apart() {
+    let first = flutter_app();
+    let second = tempfile::tempdir().unwrap();
+    let with_fetch = PLIST_IDS_ONLY
+        .replace("</dict>", "  <key>UIBackgroundModes</key>\n  <array><string>fetch</string></array>\n</dict>");
+    for (name, text) in [
+        ("b/pubspec.yaml", "name: b\ndependencies:\n  workmanager: ^0.7.0\n"),
+        ("b/ios/Runner/Info.plist", with_fetch.as_str()),
+        ("b/lib/sync.dart", DART),
+        ("c/pubspec.yaml", "name: c\ndependencies:\n  workmanager: ^0.7.0\n"),
+        ("c/ios/Runner/Info.plist", PLIST_IDS_ONLY),
+        ("c/lib/sync.dart", DART),
+    ] {
+        let path = second.path().join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    let (a, other) = (first.path().canonicalize().unwrap(), second.path().canonicalize().unwrap());
+    let (server_side, client_side) = Connection::memory();
+    let server = std::thread::spawn(move || bglint::lsp::serve(server_side));
+    let mut client = Client { conn: client_side, server: Some(server), next_id: 1 };
+    client.request(
+        "initialize",
+        json!({ "processId": null, "capabilities": {}, "workspaceFolders": [
+            { "uri": uri(&a), "name": "a" }, { "uri": uri(&other), "name": "others" } ] }),
+    );
+    client.notify("initialized", json!({}));
+    let missing = "ios-bgtask-background-mode-missing";
+    for (path, expect_missing) in
+        [(a.join("lib/sync.dart"), true), (other.join("b/lib/sync.dart"), false), (other.join("c/lib/sync.dart"), true)]
+    {
+        client.open(&path, "dart", DART);
+        let got = codes(&client.diagnostics_for(&path));
+        assert_eq!(got.contains(&missing.to_string()), expect_missing, "{}: {got:?}", path.display());
+    }
+    client.shutdown();
+}

@@ -381,6 +381,7 @@ impl Engine {
         if let Some(trees) = trees {
             trees.put(&source.path, file.tree.clone());
         }
+
         let mut outcome =
             FileOutcome { parsed: true, syntax_errors: file.has_syntax_errors(), ..FileOutcome::default() };
         if file.nests_deeper_than(MAX_TREE_DEPTH) {
@@ -389,17 +390,10 @@ impl Engine {
         }
         let mut findings: Vec<(usize, Finding)> = Vec::new();
 
-        if any_declarative {
-            if trees.is_some() {
-                // Editors: a query of just the blocks this file needs, cached for its next change.
-                if let Some(combined) = self.specialized_query(lang, active_blocks)? {
-                    run_query(&combined, &file, cx, active_blocks, self.registry, &mut findings);
-                }
-            } else if let Some(combined) = self.combined_query(lang)? {
-                run_query(combined, &file, cx, active_blocks, self.registry, &mut findings);
+        let natives = |findings: &mut Vec<(usize, Finding)>| {
+            if !any_native {
+                return;
             }
-        }
-        if any_native {
             for (i, rule) in self.registry.rules.iter().enumerate() {
                 if let RuleImpl::Native(NativeRule { check: Some(check), .. }) = rule {
                     if active_blocks[i][0] {
@@ -409,6 +403,44 @@ impl Engine {
                     }
                 }
             }
+        };
+        if trees.is_some() {
+            // Editors: one file at a time, so the query (of just the blocks this file needs,
+            // cached for its next change) runs beside the Rust rules on a second thread.
+            let specialized = if any_declarative { self.specialized_query(lang, active_blocks)? } else { None };
+            let mut from_query = Vec::new();
+            std::thread::scope(|scope| {
+                let query = std::thread::Builder::new()
+                    .name("bglint-worker".into())
+                    .stack_size(walk::WORKER_STACK_BYTES)
+                    .spawn_scoped(scope, || {
+                        let mut out = Vec::new();
+                        if let Some(combined) = &specialized {
+                            run_query(combined, &file, cx, active_blocks, self.registry, &mut out);
+                        }
+                        out
+                    });
+                natives(&mut findings);
+                from_query = match query {
+                    // A panic in a rule reaches the caller's catch_unwind, as it would unthreaded.
+                    Ok(handle) => handle.join().unwrap_or_else(|p| std::panic::resume_unwind(p)),
+                    Err(_) => {
+                        let mut out = Vec::new();
+                        if let Some(combined) = &specialized {
+                            run_query(combined, &file, cx, active_blocks, self.registry, &mut out);
+                        }
+                        out
+                    }
+                };
+            });
+            findings.extend(from_query);
+        } else {
+            if any_declarative {
+                if let Some(combined) = self.combined_query(lang)? {
+                    run_query(combined, &file, cx, active_blocks, self.registry, &mut findings);
+                }
+            }
+            natives(&mut findings);
         }
 
         // Several patterns of one rule can match the same code: report it once.

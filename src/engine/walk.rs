@@ -33,7 +33,7 @@ pub enum Walked {
 
 /// Stack size of analysis workers: rules may recurse over nested statements, and the tree
 /// depth limit keeps that bounded well inside this.
-const WORKER_STACK_BYTES: usize = 64 * 1024 * 1024;
+pub(crate) const WORKER_STACK_BYTES: usize = 64 * 1024 * 1024;
 
 /// Walks `roots` (gitignore-aware, skipping generated and vendored code) in parallel and returns
 /// the files `keep` accepts, sorted. Paths are small; contents are read later, one file per

@@ -80,10 +80,7 @@ pub fn directives(path: &std::path::Path, text: &str) -> Vec<Directive> {
             Scope::File
         } else if line[..opener_at].trim().is_empty() {
             // On a line of its own: the next line that is neither blank nor another comment.
-            let target = (number + 1..all_lines.len()).find(|&n| {
-                let t = all_lines[n].trim();
-                !t.is_empty() && !openers.iter().any(|o| t.starts_with(o))
-            });
+            let target = (number + 1..all_lines.len()).find(|&n| !is_blank_or_comment(all_lines[n].trim()));
             Scope::Line(target.unwrap_or(number + 1))
         } else {
             Scope::Line(number)
@@ -91,6 +88,15 @@ pub fn directives(path: &std::path::Path, text: &str) -> Vec<Directive> {
         found.push(Directive { span, rules, reason, scope });
     }
     found
+}
+
+/// A line holding nothing but a comment (a block comment followed by code is code).
+fn is_blank_or_comment(line: &str) -> bool {
+    line.is_empty()
+        || line.starts_with("//")
+        || line.starts_with('#')
+        || (line.starts_with("/*") && line.ends_with("*/"))
+        || (line.starts_with("<!--") && line.ends_with("-->"))
 }
 
 impl Directive {
@@ -137,8 +143,11 @@ mod tests {
         let yaml = "dependencies:\n  # bglint-ignore some-rule: reason\n  workmanager: ^0.7.0\n";
         assert_eq!(directives(Path::new("pubspec.yaml"), yaml)[0].scope, Scope::Line(2));
         // A directive above a blank line and another comment applies to the code after them.
-        let skip = "// bglint-ignore r: x\n\n// why\ncall();\n";
-        assert_eq!(directives(Path::new("a.swift"), skip)[0].scope, Scope::Line(3));
+        let skip = "// bglint-ignore r: x\n\n// why\n/* and */\ncall();\n";
+        assert_eq!(directives(Path::new("a.swift"), skip)[0].scope, Scope::Line(4));
+        // A line that starts with a block comment but goes on with code is the target.
+        let inline = "// bglint-ignore r: x\n/* note */ call();\n";
+        assert_eq!(directives(Path::new("a.swift"), inline)[0].scope, Scope::Line(1));
     }
 }
 

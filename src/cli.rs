@@ -312,14 +312,6 @@ fn config_error(e: &crate::config::ConfigError) -> anyhow::Result<u8> {
     Ok(EXIT_ERROR)
 }
 
-fn absolute(path: &std::path::Path) -> PathBuf {
-    if path.is_absolute() {
-        path.to_path_buf()
-    } else {
-        std::env::current_dir().map(|d| d.join(path)).unwrap_or_else(|_| path.to_path_buf())
-    }
-}
-
 fn check(registry: &'static Registry, args: CheckArgs) -> anyhow::Result<u8> {
     let engine = Engine::new(registry);
     let metas: Vec<&crate::rules::meta::RuleMeta> = registry.rules.iter().map(|r| r.meta()).collect();
@@ -336,7 +328,7 @@ fn check(registry: &'static Registry, args: CheckArgs) -> anyhow::Result<u8> {
     let folder = if first.is_dir() { first.clone() } else { first.parent().map(PathBuf::from).unwrap_or_default() };
     let run_config = match &explicit {
         Some(c) => Some(c.clone()),
-        None => match configs.for_folder(&absolute(&folder)) {
+        None => match configs.for_folder(&crate::config::absolute(&folder)) {
             Ok(c) => c,
             Err(e) => return config_error(&e),
         },

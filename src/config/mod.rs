@@ -144,7 +144,8 @@ impl Resolved {
     }
 }
 
-fn absolute(path: &Path) -> PathBuf {
+/// `path` made absolute against the working directory (configuration globs are matched so).
+pub fn absolute(path: &Path) -> PathBuf {
     if path.is_absolute() {
         path.to_path_buf()
     } else {
@@ -216,7 +217,7 @@ impl<'r> Configs<'r> {
             kept.push(d);
         }
         result.diagnostics = kept;
-        result.retain_diagnostics(|_| true);
+        result.recount();
         Ok(())
     }
 

@@ -103,9 +103,14 @@ pub struct Diagnostic {
 impl Diagnostic {
     /// The flagged text with whitespace collapsed: stable under reformatting and moves.
     pub fn normalized_snippet(&self) -> String {
-        let text = self.text.get(self.span.clone()).unwrap_or("");
-        text.split_whitespace().collect::<Vec<_>>().join(" ")
+        collapse_whitespace(self.text.get(self.span.clone()).unwrap_or(""))
     }
+}
+
+/// Text with every run of whitespace collapsed to one space and none at either end: what
+/// identifies flagged code across reformatting (baselines, fingerprints).
+pub fn collapse_whitespace(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 #[derive(Debug, Default, Clone, serde::Serialize)]
@@ -157,6 +162,11 @@ impl RunResult {
     /// Keeps only the diagnostics `keep` accepts, and recounts the summary and reported rules.
     pub fn retain_diagnostics(&mut self, keep: impl FnMut(&Diagnostic) -> bool) {
         self.diagnostics.retain(keep);
+        self.recount();
+    }
+
+    /// Recounts the summary's severities and keeps only the reported rules' metadata.
+    pub fn recount(&mut self) {
         let s = &mut self.summary;
         (s.errors, s.warnings, s.infos) = (0, 0, 0);
         for d in &self.diagnostics {

@@ -226,19 +226,24 @@ impl Engine {
     }
 
     /// The merged query for a language, compiled on first use (it costs up to a second).
+    /// The declarative rules with their registry indices: what merged queries are built from.
+    fn declarative_rules(&self) -> Vec<(usize, &'static declarative::DeclarativeRule)> {
+        let registry: &'static Registry = self.registry;
+        registry
+            .rules
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| match r {
+                RuleImpl::Declarative(d) => Some((i, &**d)),
+                RuleImpl::Native(_) => None,
+            })
+            .collect()
+    }
+
     fn combined_query(&self, lang: Language) -> anyhow::Result<Option<&CombinedQuery>> {
         let plan = self.plan(lang);
         let built = plan.query.get_or_init(|| {
-            let rules: Vec<(usize, &declarative::DeclarativeRule)> = self
-                .registry
-                .rules
-                .iter()
-                .enumerate()
-                .filter_map(|(i, r)| match r {
-                    RuleImpl::Declarative(d) => Some((i, &**d)),
-                    RuleImpl::Native(_) => None,
-                })
-                .collect();
+            let rules = self.declarative_rules();
             CombinedQuery::build(lang, &rules).map_err(|e| format!("{e:#}"))
         });
         built.as_ref().map(|q| q.as_ref()).map_err(|e| anyhow::anyhow!("{e}"))
@@ -250,16 +255,7 @@ impl Engine {
         if let Some(q) = self.specialized.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
             return Ok(Some(q.clone()));
         }
-        let rules: Vec<(usize, &declarative::DeclarativeRule)> = self
-            .registry
-            .rules
-            .iter()
-            .enumerate()
-            .filter_map(|(i, r)| match r {
-                RuleImpl::Declarative(d) => Some((i, &**d)),
-                RuleImpl::Native(_) => None,
-            })
-            .collect();
+        let rules = self.declarative_rules();
         let Some(built) = CombinedQuery::build_selected(lang, &rules, |r, b| active[r][b])? else { return Ok(None) };
         let built = Arc::new(built);
         let mut cache = self.specialized.lock().unwrap_or_else(|e| e.into_inner());
@@ -408,29 +404,25 @@ impl Engine {
             // Editors: one file at a time, so the query (of just the blocks this file needs,
             // cached for its next change) runs beside the Rust rules on a second thread.
             let specialized = if any_declarative { self.specialized_query(lang, active_blocks)? } else { None };
+            let query_findings = || {
+                let mut out = Vec::new();
+                if let Some(combined) = &specialized {
+                    run_query(combined, &file, cx, active_blocks, self.registry, &mut out);
+                }
+                out
+            };
             let mut from_query = Vec::new();
             std::thread::scope(|scope| {
                 let query = std::thread::Builder::new()
                     .name("bglint-worker".into())
                     .stack_size(walk::WORKER_STACK_BYTES)
-                    .spawn_scoped(scope, || {
-                        let mut out = Vec::new();
-                        if let Some(combined) = &specialized {
-                            run_query(combined, &file, cx, active_blocks, self.registry, &mut out);
-                        }
-                        out
-                    });
+                    .spawn_scoped(scope, query_findings);
                 natives(&mut findings);
                 from_query = match query {
                     // A panic in a rule reaches the caller's catch_unwind, as it would unthreaded.
                     Ok(handle) => handle.join().unwrap_or_else(|p| std::panic::resume_unwind(p)),
-                    Err(_) => {
-                        let mut out = Vec::new();
-                        if let Some(combined) = &specialized {
-                            run_query(combined, &file, cx, active_blocks, self.registry, &mut out);
-                        }
-                        out
-                    }
+                    // No thread to be had: run it here.
+                    Err(_) => query_findings(),
                 };
             });
             findings.extend(from_query);
@@ -783,16 +775,9 @@ fn finish(result: &mut RunResult) {
         .dedup_by(|a, b| a.rule == b.rule && a.path == b.path && a.span == b.span && a.message == b.message);
     result.skipped.sort_by(|a, b| a.0.cmp(&b.0));
     result.syntax_error_files.sort();
-    let s = &mut result.summary;
-    s.files_skipped = result.skipped.len();
-    s.files_with_syntax_errors = result.syntax_error_files.len();
-    for d in &result.diagnostics {
-        match d.severity {
-            Severity::Error => s.errors += 1,
-            Severity::Warning => s.warnings += 1,
-            Severity::Info => s.infos += 1,
-        }
-    }
+    result.summary.files_skipped = result.skipped.len();
+    result.summary.files_with_syntax_errors = result.syntax_error_files.len();
+    result.recount();
 }
 
 /// Whether the walk keeps a file: code, a project file, or an Objective-C/Java source.

@@ -7,7 +7,7 @@
 //! so that reformatting keeps it too.
 
 use super::display_path;
-use crate::diagnostics::{Diagnostic, RunResult};
+use crate::diagnostics::{collapse_whitespace, Diagnostic, RunResult};
 
 const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
 const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
@@ -32,12 +32,7 @@ pub(crate) fn fingerprint(rule: &str, path: &str, flagged: &str) -> String {
     h.write(&[0]);
     h.write(path.as_bytes());
     h.write(&[0]);
-    for (i, word) in flagged.split_whitespace().enumerate() {
-        if i > 0 {
-            h.write(b" ");
-        }
-        h.write(word.as_bytes());
-    }
+    h.write(collapse_whitespace(flagged).as_bytes());
     format!("{:016x}", h.0)
 }
 

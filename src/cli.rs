@@ -17,7 +17,11 @@ pub const EXIT_FINDINGS: u8 = 1;
 pub const EXIT_ERROR: u8 = 2;
 
 #[derive(Parser, Debug)]
-#[command(name = "bglint", version, about = "Finds mobile background-execution mistakes in Dart, Swift and Kotlin")]
+#[command(
+    name = "bglint",
+    version,
+    about = "Finds mobile background-execution mistakes in Dart, Swift, Kotlin and Java"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -274,7 +278,9 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
                 "{:<8} {:>8} {:>10} {:>12} {:>10} {:>10} {:>10}",
                 "LANG", "FILES", "MB", "WITH ERRORS", "CLEAN %", "PARSE s", "MAX DEPTH"
             )?;
-            for (name, l) in [("dart", &stats.dart), ("swift", &stats.swift), ("kotlin", &stats.kotlin)] {
+            let languages =
+                [("dart", &stats.dart), ("swift", &stats.swift), ("kotlin", &stats.kotlin), ("java", &stats.java)];
+            for (name, l) in languages {
                 let clean =
                     if l.files == 0 { 100.0 } else { 100.0 * (l.files - l.files_with_errors) as f64 / l.files as f64 };
                 writeln!(

@@ -35,7 +35,7 @@ pub enum Scope {
 /// The comment openers of a file kind, by extension.
 fn comment_openers(path: &std::path::Path) -> &'static [&'static str] {
     match path.extension().and_then(|e| e.to_str()).unwrap_or("") {
-        "dart" | "swift" | "kt" | "kts" | "gradle" => &["//", "/*"],
+        "dart" | "swift" | "kt" | "kts" | "java" | "gradle" => &["//", "/*"],
         "plist" | "xml" | "entitlements" => &["<!--"],
         "yaml" | "yml" | "toml" | "properties" => &["#"],
         _ => &[],

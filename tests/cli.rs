@@ -656,3 +656,46 @@ fn init_writes_a_template_that_loads_and_the_schema_is_committed_fresh() {
     let v: serde_json::Value = serde_json::from_str(&schema).unwrap();
     assert!(v["properties"]["select"].is_object() && v["properties"]["per-path"].is_object(), "{v:#}");
 }
+
+#[test]
+fn a_java_only_app_is_analysed() {
+    let dir = project(&[
+        ("settings.gradle", b"include ':app'\n"),
+        ("app/build.gradle", b"apply plugin: 'com.android.application'\nandroid { defaultConfig { targetSdkVersion 34 } }\n"),
+        ("app/src/main/AndroidManifest.xml", b"<manifest xmlns:android=\"http://schemas.android.com/apk/res/android\" package=\"com.example.a\"><application/></manifest>\n"),
+        (
+            "app/src/main/java/com/example/a/Sync.java",
+            b"package com.example.a;\nclass Sync {\n  void go() {\n    new PeriodicWorkRequest.Builder(W.class, 1, TimeUnit.MINUTES).build();\n  }\n}\n",
+        ),
+        ("app/src/main/java/com/example/a/Plain.java", b"package com.example.a;\nclass Plain {}\n"),
+    ]);
+    let o = bglint(&["check", "--format", "json"], dir.path());
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["summary"]["files_analyzed"], 2);
+    assert_eq!(v["summary"]["files_parsed"], 1, "only the file with a rule keyword is parsed");
+    let found = findings_of(&o, "android-periodic-work-under-15-min");
+    assert_eq!(found.len(), 1, "{}", stdout(&o));
+}
+
+#[test]
+fn explicitly_named_files_bglint_does_not_read_are_mentioned() {
+    let dir = project(&[
+        ("ios/Legacy.m", b"[BGTaskScheduler.sharedScheduler registerForTaskWithIdentifier:@\"x\"];\n"),
+        ("tools/gen.py", b"print('x')\n"),
+        ("lib/a.dart", GOOD_DART.as_bytes()),
+    ]);
+    let o = bglint(&["check", "--color", "never", "ios/Legacy.m", "tools/gen.py", "lib/a.dart"], dir.path());
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    assert!(out.contains("note: skipped ios/Legacy.m: is Objective-C, which bglint does not read"), "{out}");
+    assert!(out.contains("note: skipped tools/gen.py: is Python, which bglint does not read"), "{out}");
+    assert!(out.contains("2 files skipped"), "{out}");
+    let o = bglint(&["check", "--format", "json", "ios/Legacy.m"], dir.path());
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["skipped"][0]["path"], "ios/Legacy.m", "{v}");
+    assert_eq!(v["summary"]["files_skipped"], 1);
+    // Found by walking a folder, the same files are not worth a note.
+    let o = bglint(&["check", "--color", "never", "."], dir.path());
+    assert!(!stdout(&o).contains("skipped"), "{}", stdout(&o));
+}

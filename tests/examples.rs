@@ -20,6 +20,7 @@ fn path_for(lang: Language) -> PathBuf {
         Language::Dart => "lib/example.dart",
         Language::Swift => "Sources/Example.swift",
         Language::Kotlin => "app/src/main/java/Example.kt",
+        Language::Java => "app/src/main/java/Example.java",
     })
 }
 
@@ -45,7 +46,7 @@ fn spans_of(engine: &Engine, rule: &str, lang: Language, code: &str) -> Vec<Rang
 }
 
 fn commented_out(lang: Language, code: &str) -> String {
-    let _ = lang; // `//` comments are valid in all three languages
+    let _ = lang; // `//` comments are valid in all four languages
     code.lines().map(|l| format!("// {l}\n")).collect()
 }
 
@@ -56,6 +57,10 @@ fn in_string(lang: Language, code: &str) -> Option<String> {
         // Kotlin raw strings still interpolate `$x`, which is code; skip those examples.
         Language::Kotlin if !code.contains('$') && !code.contains("\"\"\"") => {
             Some(format!("val example = \"\"\"\n{code}\n\"\"\"\n"))
+        }
+        // A Java text block (no interpolation at all).
+        Language::Java if !code.contains("\"\"\"") => {
+            Some(format!("class Example {{\n    String example = \"\"\"\n{code}\n\"\"\";\n}}\n"))
         }
         _ => None,
     }

@@ -118,7 +118,7 @@ pub struct Summary {
     pub errors: usize,
     pub warnings: usize,
     pub infos: usize,
-    /// Dart, Swift and Kotlin files read.
+    /// Dart, Swift, Kotlin and Java files read.
     pub files_analyzed: usize,
     /// Of those, files that passed the prefilter and were parsed.
     pub files_parsed: usize,

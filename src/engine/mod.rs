@@ -161,7 +161,7 @@ struct LanguagePlan {
 /// The engine: a registry plus what is precomputed per language.
 pub struct Engine {
     registry: &'static Registry,
-    plans: [LanguagePlan; 3],
+    plans: [LanguagePlan; 4],
     /// Queries holding only the blocks one file needs, by language and active-block mask: an
     /// editor re-checks the same file on every keystroke, and fewer patterns match faster.
     specialized: Mutex<HashMap<SpecializedKey, Arc<CombinedQuery>>>,
@@ -467,7 +467,7 @@ impl Engine {
         }
     }
 
-    /// Walks `paths`, finds the projects in them, analyses every Dart, Swift and Kotlin file in
+    /// Walks `paths`, finds the projects in them, analyses every Dart, Swift, Kotlin and Java file in
     /// parallel, then runs the project checks.
     pub fn check_paths(&self, paths: &[PathBuf], options: &Options) -> anyhow::Result<RunResult> {
         let started = Instant::now();
@@ -481,6 +481,19 @@ impl Engine {
         let load_source = move |path: &Path| SourceFile::load(path, max);
         let load_bytes = |path: &Path| -> Result<Vec<u8>, String> { std::fs::read(path).map_err(|e| e.to_string()) };
         let mut result = self.run(walked, &load_source, &load_bytes, options)?;
+        // A file named on the command line that bglint does not analyse is never dropped without
+        // a word (found by walking a folder, it is: a folder holds many files bglint does not
+        // read). Objective-C is only searched for signal words by project checks: not analysed.
+        let not_read: Vec<_> = paths
+            .iter()
+            .filter(|p| p.is_file() && Language::from_path(p).is_none() && Role::of(p).is_none())
+            .map(|p| (p.clone(), SkipReason::NotRead { language: unread_language(p) }))
+            .collect();
+        if !not_read.is_empty() {
+            result.skipped.extend(not_read);
+            result.skipped.sort_by(|a, b| a.0.cmp(&b.0));
+            result.summary.files_skipped = result.skipped.len();
+        }
         result.summary.elapsed = started.elapsed();
         Ok(result)
     }
@@ -780,15 +793,35 @@ fn finish(result: &mut RunResult) {
     result.recount();
 }
 
-/// Whether the walk keeps a file: code, a project file, or an Objective-C/Java source.
+/// Whether the walk keeps a file: code, a project file, or an Objective-C source.
 pub fn is_relevant(path: &Path) -> bool {
     Language::from_path(path).is_some() || Role::of(path).is_some() || is_other_source(path)
 }
 
-/// Objective-C and Java sources: not parsed, but searched when a project check asks whether
-/// the project uses an API at all.
+/// Objective-C sources: not parsed, but searched when a project check asks whether the project
+/// uses an API at all. (Java is parsed, and its signal words are recorded in the file pass.)
 fn is_other_source(path: &Path) -> bool {
-    matches!(path.extension().and_then(|e| e.to_str()), Some("m" | "mm" | "h" | "java"))
+    matches!(path.extension().and_then(|e| e.to_str()), Some("m" | "mm" | "h"))
+}
+
+/// The language of a source file bglint does not read, for the note that says so.
+fn unread_language(path: &Path) -> Option<&'static str> {
+    let ext = path.extension().and_then(|e| e.to_str())?.to_ascii_lowercase();
+    Some(match ext.as_str() {
+        "m" | "mm" | "h" => "Objective-C",
+        "c" => "C",
+        "cc" | "cpp" | "cxx" | "hpp" => "C++",
+        "py" => "Python",
+        "js" | "jsx" | "mjs" => "JavaScript",
+        "ts" | "tsx" => "TypeScript",
+        "cs" => "C#",
+        "scala" => "Scala",
+        "groovy" => "Groovy",
+        "rb" => "Ruby",
+        "go" => "Go",
+        "rs" => "Rust",
+        _ => return None,
+    })
 }
 
 fn panic_message(payload: &Box<dyn std::any::Any + Send>) -> String {
@@ -839,6 +872,6 @@ fn run_query<'t>(
 /// Convenience for tests and editors: analyse a text as if it were the file at `path`.
 pub fn check_text(engine: &Engine, path: &Path, text: &str) -> anyhow::Result<FileOutcome> {
     let lang = Language::from_path(path)
-        .ok_or_else(|| anyhow::anyhow!("{}: not a Dart, Swift or Kotlin file", path.display()))?;
+        .ok_or_else(|| anyhow::anyhow!("{}: not a Dart, Swift, Kotlin or Java file", path.display()))?;
     engine.check_source(lang, &SourceFile::new(path, text))
 }

@@ -1,4 +1,4 @@
-//! `bglint stats`: parses every Dart, Swift and Kotlin file, ignoring the prefilter, and
+//! `bglint stats`: parses every Dart, Swift, Kotlin and Java file, ignoring the prefilter, and
 //! reports grammar health and parse throughput per language. It is how we measure the
 //! grammars on real code and the cost the prefilter saves; rules do not run.
 
@@ -31,6 +31,7 @@ pub struct ParseStats {
     pub dart: LanguageStats,
     pub swift: LanguageStats,
     pub kotlin: LanguageStats,
+    pub java: LanguageStats,
     pub skipped: usize,
     #[serde(serialize_with = "secs")]
     pub wall_time: Duration,
@@ -42,6 +43,7 @@ impl ParseStats {
             Language::Dart => &mut self.dart,
             Language::Swift => &mut self.swift,
             Language::Kotlin => &mut self.kotlin,
+            Language::Java => &mut self.java,
         }
     }
 }

@@ -1,4 +1,4 @@
-//! Same-file constants: `const`/`final` (Dart), `let` (Swift), `val` (Kotlin).
+//! Same-file constants: `const`/`final` (Dart), `let` (Swift), `val` (Kotlin), `final` (Java).
 //!
 //! The duration evaluator resolves identifiers through this table. Scopes are not modelled, so
 //! a constant is trusted only when its name is bound exactly once in the whole file: a parameter,
@@ -72,6 +72,18 @@ fn is_binding(lang: Language, ident: Node<'_>) -> bool {
             }
             _ => false,
         },
+        Language::Java => match parent.kind() {
+            "variable_declarator"
+            | "formal_parameter"
+            | "catch_formal_parameter"
+            | "enhanced_for_statement"
+            | "resource"
+            | "instanceof_expression" => field == Some("name"),
+            // `x -> …` and `(a, b) -> …`
+            "lambda_expression" => field == Some("parameters"),
+            "inferred_parameters" | "type_pattern" | "record_pattern_component" => true,
+            _ => false,
+        },
     }
 }
 
@@ -83,6 +95,8 @@ fn declaring<'t>(lang: Language, parent: Node<'t>) -> Option<Node<'t>> {
         Language::Dart => Some(parent),
         // `val x = …`: identifier ← variable_declaration ← property_declaration
         Language::Kotlin => (parent.kind() == "variable_declaration").then(|| parent.parent()).flatten(),
+        // `static final long X = …;`: identifier ← variable_declarator (holds the value)
+        Language::Java => (parent.kind() == "variable_declarator").then_some(parent),
     }
 }
 
@@ -143,6 +157,24 @@ fn constant_value<'t>(file: &ParsedFile<'_>, decl: Node<'t>, ident: Node<'t>) ->
             }
             None
         }
+        Language::Java => {
+            // A `final` field or local (`static final` constants included), or an interface
+            // constant (implicitly `static final`).
+            let holder = decl.parent()?;
+            let immutable = match holder.kind() {
+                "constant_declaration" => true,
+                "field_declaration" | "local_variable_declaration" => holder
+                    .named_children(&mut holder.walk())
+                    .find(|c| c.kind() == "modifiers")
+                    .is_some_and(|m| has_token(m, &["final"])),
+                _ => false,
+            };
+            if immutable {
+                decl.child_by_field_name("value")
+            } else {
+                None
+            }
+        }
     }
 }
 
@@ -164,6 +196,14 @@ mod tests {
         assert_eq!(resolves(Language::Dart, "const every = 30;", "every").as_deref(), Some("30"));
         assert_eq!(resolves(Language::Dart, "void f() { final every = 30; }", "every").as_deref(), Some("30"));
         assert_eq!(resolves(Language::Kotlin, "private const val EVERY = 30L", "EVERY").as_deref(), Some("30L"));
+        let java = "class C { private static final long EVERY = 30L, OTHER = 4; }";
+        assert_eq!(resolves(Language::Java, java, "EVERY").as_deref(), Some("30L"));
+        assert_eq!(resolves(Language::Java, java, "OTHER").as_deref(), Some("4"));
+        assert_eq!(resolves(Language::Java, "interface K { long EVERY = 9; }", "EVERY").as_deref(), Some("9"));
+        assert_eq!(
+            resolves(Language::Java, "class C { void f() { final int every = 3; } }", "every").as_deref(),
+            Some("3")
+        );
     }
 
     #[test]
@@ -197,6 +237,19 @@ mod tests {
         ];
         for code in kotlin {
             assert_eq!(resolves(Language::Kotlin, code, "every"), None, "{code}");
+        }
+        let java = [
+            "class C { static final long every = 3; void f(long every) {} }",
+            "class C { static final long every = 3; void f() { xs.forEach(every -> g(every)); } }",
+            "class C { static final long every = 3; void f() { xs.forEach((a, every) -> g(every)); } }",
+            "class C { static final long every = 3; void f() { for (long every : xs) {} } }",
+            "class C { static final long every = 3; void f() { try { } catch (Exception every) {} } }",
+            "class C { static final long every = 3; void f() { if (o instanceof Long every) {} } }",
+            "class C { static long every = 3; }",
+            "class C { static final long every = 3; void f() { long every = 4; } }",
+        ];
+        for code in java {
+            assert_eq!(resolves(Language::Java, code, "every"), None, "{code}");
         }
     }
 }

@@ -174,6 +174,7 @@ fn eval(file: &ParsedFile<'_>, node: Node<'_>, depth: u8) -> Option<Quantity> {
         Language::Dart => eval_dart(file, node, depth),
         Language::Swift => eval_swift(file, node, depth),
         Language::Kotlin => eval_kotlin(file, node, depth),
+        Language::Java => eval_java(file, node, depth),
     }
 }
 
@@ -403,7 +404,8 @@ fn swift_unit_factor(name: &str) -> Option<f64> {
 
 // ---------------------------------------------------------------- Kotlin
 
-fn kotlin_sdk_constant(text: &str) -> Option<f64> {
+/// Android SDK interval constants (plain `long` milliseconds), shared by Kotlin and Java.
+fn android_sdk_constant(text: &str) -> Option<f64> {
     let name = text.rsplit('.').next()?;
     let owner = text.strip_suffix(name)?.trim_end_matches('.');
     let owner = owner.rsplit('.').next().unwrap_or(owner);
@@ -436,7 +438,7 @@ fn eval_kotlin(file: &ParsedFile<'_>, node: Node<'_>, depth: u8) -> Option<Quant
         "identifier" | "simple_identifier" => resolve_const(file, file.node_text(node), depth),
         "navigation_expression" => {
             let text = file.node_text(node);
-            if let Some(ms) = kotlin_sdk_constant(text) {
+            if let Some(ms) = android_sdk_constant(text) {
                 // SDK interval constants are plain `long` milliseconds.
                 return Some(Quantity::Number(ms));
             }
@@ -469,50 +471,94 @@ fn eval_kotlin(file: &ParsedFile<'_>, node: Node<'_>, depth: u8) -> Option<Quant
                 _ => resolve_qualified_const(file, text, depth),
             }
         }
-        "call_expression" => {
-            let call = as_call(file, node)?;
-            let receiver_text = call.receiver.map(|r| file.node_text(r));
-            let first = || call.args.first().and_then(|a| eval(file, a.value, depth + 1));
-            let as_millis = |q: Quantity, f: f64| match q {
-                Quantity::Number(n) => Some(Quantity::Millis(n * f)),
-                Quantity::Millis(_) => None,
+        "call_expression" => eval_jvm_call(file, node, depth),
+        _ => None,
+    }
+}
+
+/// Calls that make or convert a duration, the same in Kotlin and Java: `Duration.ofMinutes(15)`,
+/// `TimeUnit.MINUTES.toMillis(15)`, `d.toMillis()`, `JobInfo.getMinPeriodMillis()`.
+fn eval_jvm_call(file: &ParsedFile<'_>, node: Node<'_>, depth: u8) -> Option<Quantity> {
+    let call = as_call(file, node)?;
+    let receiver_text = call.receiver.map(|r| file.node_text(r));
+    let first = || call.args.first().and_then(|a| eval(file, a.value, depth + 1));
+    let as_millis = |q: Quantity, f: f64| match q {
+        Quantity::Number(n) => Some(Quantity::Millis(n * f)),
+        Quantity::Millis(_) => None,
+    };
+    match (receiver_text, call.name) {
+        (Some(r), name) if r == "Duration" || r.ends_with(".Duration") => {
+            let f = match name {
+                "ofDays" => DAY,
+                "ofHours" => HOUR,
+                "ofMinutes" => MINUTE,
+                "ofSeconds" => SECOND,
+                "ofMillis" => 1.0,
+                "ofNanos" => 1e-6,
+                _ => return None,
             };
-            match (receiver_text, call.name) {
-                (Some(r), name) if r == "Duration" || r.ends_with(".Duration") => {
-                    let f = match name {
-                        "ofDays" => DAY,
-                        "ofHours" => HOUR,
-                        "ofMinutes" => MINUTE,
-                        "ofSeconds" => SECOND,
-                        "ofMillis" => 1.0,
-                        "ofNanos" => 1e-6,
-                        _ => return None,
-                    };
-                    as_millis(first()?, f)
-                }
-                (Some(r), "toMillis") if r.starts_with("TimeUnit.") => {
-                    let unit = time_unit_constant(file, call.receiver?, depth + 1)?;
-                    match first()? {
-                        Quantity::Number(n) => Some(Quantity::Number(n * unit.millis())),
-                        Quantity::Millis(_) => None,
-                    }
-                }
-                (Some(_), "toMillis" | "toJavaDuration") if call.args.is_empty() => {
-                    match eval(file, call.receiver?, depth + 1)? {
-                        Quantity::Millis(ms) if call.name == "toMillis" => Some(Quantity::Number(ms)),
-                        q => Some(q),
-                    }
-                }
-                (Some("JobInfo"), "getMinPeriodMillis") => Some(Quantity::Number(15.0 * MINUTE)),
-                (Some("JobInfo"), "getMinFlexMillis") => Some(Quantity::Number(5.0 * MINUTE)),
-                (Some(_), "toDuration") => {
-                    let unit_text = file.node_text(call.args.first()?.value);
-                    let unit = Unit::from_time_unit(unit_text.rsplit('.').next()?)?;
-                    as_millis(eval(file, call.receiver?, depth + 1)?, unit.millis())
-                }
+            as_millis(first()?, f)
+        }
+        (Some(r), "toMillis") if r.starts_with("TimeUnit.") => {
+            let unit = time_unit_constant(file, call.receiver?, depth + 1)?;
+            match first()? {
+                Quantity::Number(n) => Some(Quantity::Number(n * unit.millis())),
+                Quantity::Millis(_) => None,
+            }
+        }
+        (Some(_), "toMillis" | "toJavaDuration") if call.args.is_empty() => {
+            match eval(file, call.receiver?, depth + 1)? {
+                Quantity::Millis(ms) if call.name == "toMillis" => Some(Quantity::Number(ms)),
+                q => Some(q),
+            }
+        }
+        (Some("JobInfo"), "getMinPeriodMillis") => Some(Quantity::Number(15.0 * MINUTE)),
+        (Some("JobInfo"), "getMinFlexMillis") => Some(Quantity::Number(5.0 * MINUTE)),
+        (Some(_), "toDuration") if file.lang == Language::Kotlin => {
+            let unit_text = file.node_text(call.args.first()?.value);
+            let unit = Unit::from_time_unit(unit_text.rsplit('.').next()?)?;
+            as_millis(eval(file, call.receiver?, depth + 1)?, unit.millis())
+        }
+        _ => None,
+    }
+}
+
+// ---------------------------------------------------------------- Java
+
+fn eval_java(file: &ParsedFile<'_>, node: Node<'_>, depth: u8) -> Option<Quantity> {
+    match node.kind() {
+        "decimal_integer_literal" | "hex_integer_literal" | "octal_integer_literal" | "binary_integer_literal" => {
+            let text = file.node_text(node);
+            // Java's octal (`017`) and binary (`0b1`) literals: only plain decimal and hex are read.
+            if node.kind() == "octal_integer_literal" || node.kind() == "binary_integer_literal" {
+                return None;
+            }
+            number_literal(text).map(Quantity::Number)
+        }
+        "decimal_floating_point_literal" => {
+            number_literal(file.node_text(node).trim_end_matches(['d', 'D'])).map(Quantity::Number)
+        }
+        "parenthesized_expression" => eval(file, node.named_child(0)?, depth + 1),
+        // `(long) x`
+        "cast_expression" => eval(file, node.child_by_field_name("value")?, depth + 1),
+        "binary_expression" => eval_binary(file, node, depth, Unit::Milliseconds),
+        "unary_expression" => {
+            let operand = node.child_by_field_name("operand")?;
+            match (file.node_text(node.child_by_field_name("operator")?), eval(file, operand, depth + 1)?) {
+                ("-", Quantity::Number(n)) => Some(Quantity::Number(-n)),
+                ("+", q) => Some(q),
                 _ => None,
             }
         }
+        "identifier" => resolve_const(file, file.node_text(node), depth),
+        "field_access" => {
+            let text = file.node_text(node);
+            if let Some(ms) = android_sdk_constant(text) {
+                return Some(Quantity::Number(ms));
+            }
+            resolve_qualified_const(file, text, depth)
+        }
+        "method_invocation" => eval_jvm_call(file, node, depth),
         _ => None,
     }
 }
@@ -581,6 +627,50 @@ mod tests {
         assert_eq!(k("const val M = 5L\nval probe = Duration.ofMinutes(M)"), Some(300_000.0));
         assert_eq!(k("val probe = prefs.getLong(\"interval\", 30)"), None);
         assert_eq!(k("object Sync { const val EVERY = 5L }\nval probe = Sync.EVERY * 60_000"), Some(300_000.0));
+    }
+
+    #[test]
+    fn java_forms() {
+        let j = |c: &str| eval_probe(Language::Java, &format!("class C {{ {c} }}"), Unit::Milliseconds);
+        assert_eq!(j("static final long probe = 15 * 60 * 1000L;"), Some(900_000.0));
+        assert_eq!(j("static final long probe = 900_000L;"), Some(900_000.0));
+        assert_eq!(j("static final long probe = (long) 2.5e3;"), Some(2_500.0));
+        assert_eq!(j("static final long probe = 0x10;"), Some(16.0));
+        assert_eq!(j("static final long probe = 017;"), None, "octal is not read as decimal");
+        assert_eq!(j("static final Duration probe = Duration.ofMinutes(15);"), Some(900_000.0));
+        assert_eq!(j("static final Duration probe = java.time.Duration.ofSeconds(30);"), Some(30_000.0));
+        assert_eq!(j("static final long probe = TimeUnit.MINUTES.toMillis(15);"), Some(900_000.0));
+        assert_eq!(j("static final long probe = Duration.ofHours(1).toMillis();"), Some(3_600_000.0));
+        assert_eq!(j("static final long probe = AlarmManager.INTERVAL_HALF_HOUR;"), Some(1_800_000.0));
+        assert_eq!(j("static final long probe = 2 * DateUtils.MINUTE_IN_MILLIS;"), Some(120_000.0));
+        assert_eq!(j("static final long probe = PeriodicWorkRequest.MIN_PERIODIC_INTERVAL_MILLIS;"), Some(900_000.0));
+        assert_eq!(j("static final long probe = JobInfo.getMinPeriodMillis();"), Some(900_000.0));
+        assert_eq!(j("private static final int M = 5; static final long probe = M * 60_000L;"), Some(300_000.0));
+        assert_eq!(j("static final long probe = -5;"), Some(-5.0));
+        assert_eq!(j("long probe = prefs.getLong(\"interval\", 30);"), None);
+        assert_eq!(j("static long M = 5; static final long probe = M;"), None, "not final: may change");
+    }
+
+    fn java_args(code: &str) -> Option<f64> {
+        let src = SourceFile::new("t.java", code);
+        let file = ParsedFile::parse(Language::Java, &src).unwrap();
+        let call = descendants(file.root()).filter_map(|n| as_call(&file, n)).find(|c| c.name == "probe")?;
+        millis_of_args(&file, &call.args, 0, Unit::Milliseconds, true)
+    }
+
+    #[test]
+    fn java_amount_and_time_unit_pairs() {
+        assert_eq!(java_args("class C { Object r = probe(15, TimeUnit.MINUTES); }"), Some(900_000.0));
+        assert_eq!(
+            java_args("import static java.util.concurrent.TimeUnit.HOURS;\nclass C { Object r = probe(2, HOURS); }"),
+            Some(7_200_000.0)
+        );
+        assert_eq!(
+            java_args("class C { static final TimeUnit U = TimeUnit.SECONDS; Object r = new probe(30, U); }"),
+            Some(30_000.0)
+        );
+        assert_eq!(java_args("class C { Object r = probe(1, config.unit); }"), None);
+        assert_eq!(java_args("class C { Object r = probe(Duration.ofMinutes(20)); }"), Some(1_200_000.0));
     }
 
     fn kotlin_args(code: &str, unit_follows: bool) -> Option<f64> {

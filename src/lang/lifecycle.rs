@@ -57,7 +57,8 @@ const DART_PAUSED_STATES: &[&str] = &[
 
 const DART_LISTENER_CALLBACKS: &[&str] = &["onPause", "onHide", "onInactive", "onDetach"];
 
-const KOTLIN_ENTRY_FUNCTIONS: &[&str] = &["onPause", "onStop", "onDestroy"];
+/// Android callbacks that run as a screen or the app leaves the foreground (Kotlin and Java).
+const ANDROID_ENTRY_FUNCTIONS: &[&str] = &["onPause", "onStop", "onDestroy"];
 
 /// How far the walk up from a node got.
 enum Walk<'t> {
@@ -84,6 +85,7 @@ fn entry_within<'t>(file: &'t ParsedFile<'_>, node: Node<'t>, depth: usize) -> O
         Language::Swift => swift_entry(file, node),
         Language::Dart => dart_entry(file, node),
         Language::Kotlin => kotlin_entry(file, node),
+        Language::Java => java_entry(file, node),
     };
     match walk {
         Walk::Entry(n) => Some(n),
@@ -148,7 +150,7 @@ fn identifier_nodes<'t>(file: &'t ParsedFile<'_>, name: &str) -> Vec<Node<'t>> {
 /// The identifier naming a function declaration.
 fn function_name_node<'t>(file: &ParsedFile<'_>, decl: Node<'t>) -> Option<Node<'t>> {
     match file.lang {
-        Language::Swift | Language::Kotlin => decl.child_by_field_name("name"),
+        Language::Swift | Language::Kotlin | Language::Java => decl.child_by_field_name("name"),
         Language::Dart => find_descendant(decl, |n| n.kind() == "function_signature")?.child_by_field_name("name"),
     }
 }
@@ -327,13 +329,65 @@ fn kotlin_entry<'t>(file: &'t ParsedFile<'_>, node: Node<'t>) -> Walk<'t> {
     let head = &text[..text.find(['{', '=']).unwrap_or(text.len())];
     let lifecycle_annotation = head.contains("Lifecycle.Event.ON_STOP") || head.contains("Lifecycle.Event.ON_PAUSE");
     let overrides = head.contains("override");
-    if (overrides && KOTLIN_ENTRY_FUNCTIONS.contains(&name)) || lifecycle_annotation {
+    if (overrides && ANDROID_ENTRY_FUNCTIONS.contains(&name)) || lifecycle_annotation {
         Walk::Entry(func)
     } else if crossed_closure {
         Walk::Outside
     } else {
         Walk::InFunction(func)
     }
+}
+
+/// Java: an `@Override` of `onPause`/`onStop`/`onDestroy` (Activity, Fragment,
+/// DefaultLifecycleObserver), or a method annotated `@OnLifecycleEvent(Lifecycle.Event.ON_STOP)`
+/// or `ON_PAUSE`. A lambda or anonymous class handed to a listener or callback registration
+/// (`setOnClickListener`, `addListener`, `registerReceiver`, `observe`) runs at another time.
+fn java_entry<'t>(file: &'t ParsedFile<'_>, node: Node<'t>) -> Walk<'t> {
+    let mut crossed_closure = false;
+    let mut for_other_event = false;
+    let Some(func) = ancestors(node).find(|a| {
+        if is_closure(Language::Java, *a) {
+            crossed_closure = true;
+            for_other_event |= java_registers_for_event(file, *a);
+        }
+        is_function_decl(Language::Java, *a)
+    }) else {
+        return Walk::Outside;
+    };
+    if for_other_event {
+        return Walk::Outside;
+    }
+    let Some(name) = function_name(file, func) else { return Walk::Outside };
+    let modifiers = func.named_children(&mut func.walk()).find(|c| c.kind() == "modifiers");
+    let head = modifiers.map_or("", |m| file.node_text(m));
+    let lifecycle_annotation = head.contains("Lifecycle.Event.ON_STOP") || head.contains("Lifecycle.Event.ON_PAUSE");
+    let overrides = head.contains("@Override");
+    if (overrides && ANDROID_ENTRY_FUNCTIONS.contains(&name)) || lifecycle_annotation {
+        Walk::Entry(func)
+    } else if crossed_closure {
+        Walk::Outside
+    } else {
+        Walk::InFunction(func)
+    }
+}
+
+/// Whether a Java lambda or anonymous class body is handed to a call that registers it for some
+/// event (a listener, callback, observer or receiver), rather than run now or soon (`post`, `execute`).
+fn java_registers_for_event(file: &ParsedFile<'_>, closure: Node<'_>) -> bool {
+    // An anonymous class is the argument as a whole: `new View.OnClickListener() { … }`.
+    let handed = if closure.kind() == "class_body" { closure.parent().unwrap_or(closure) } else { closure };
+    let Some(call) =
+        ancestors(handed).take(3).filter_map(|a| as_call(file, a)).find(|c| c.args.iter().any(|a| a.value == handed))
+    else {
+        return false;
+    };
+    let name = call.name;
+    (name.starts_with("set") || name.starts_with("add") || name.starts_with("register"))
+        && (name.ends_with("Listener")
+            || name.ends_with("Callback")
+            || name.ends_with("Receiver")
+            || name.ends_with("Observer"))
+        || matches!(name, "observe" | "observeForever" | "registerReceiver" | "addObserver")
 }
 
 // ------------------------------------------------------------------ background work
@@ -389,7 +443,10 @@ pub fn dart_background_callbacks<'t>(file: &ParsedFile<'_>, call: &Call<'t>) -> 
 
 const SWIFT_WORK_FUNCTION_MARKERS: &[&str] =
     &["performFetchWithCompletionHandler", "fetchCompletionHandler", "handleEventsForBackgroundURLSession"];
-const KOTLIN_WORK_FUNCTIONS: &[&str] = &["doWork", "onStartCommand", "onReceive", "onHandleWork", "onStartJob"];
+/// Android entry points the OS calls while the app may be in the background (Kotlin and Java):
+/// `Worker.doWork`, `Service.onStartCommand`, `BroadcastReceiver.onReceive`,
+/// `JobIntentService.onHandleWork`, `JobService.onStartJob`.
+const ANDROID_WORK_FUNCTIONS: &[&str] = &["doWork", "onStartCommand", "onReceive", "onHandleWork", "onStartJob"];
 
 /// The innermost node that makes `node` part of background work, if any.
 pub fn background_work<'t>(file: &'t ParsedFile<'_>, node: Node<'t>) -> Option<Node<'t>> {
@@ -412,7 +469,13 @@ pub fn background_work<'t>(file: &'t ParsedFile<'_>, node: Node<'t>) -> Option<N
             Language::Kotlin => {
                 if anc.kind() == "function_declaration" {
                     let name = function_name(file, anc)?;
-                    return KOTLIN_WORK_FUNCTIONS.contains(&name).then_some(anc);
+                    return ANDROID_WORK_FUNCTIONS.contains(&name).then_some(anc);
+                }
+            }
+            Language::Java => {
+                if is_function_decl(Language::Java, anc) {
+                    let name = function_name(file, anc)?;
+                    return ANDROID_WORK_FUNCTIONS.contains(&name).then_some(anc);
                 }
             }
             Language::Dart => {
@@ -544,5 +607,36 @@ mod tests {
         ));
         let work = |c: &str| context_of(Language::Kotlin, c, "probe", Context::BackgroundWork);
         assert!(work("class W : Worker() { override fun doWork(): Result { probe(); return Result.success() } }"));
+    }
+
+    #[test]
+    fn java_contexts() {
+        let entry = |c: &str| context_of(Language::Java, c, "probe", Context::BackgroundEntry);
+        assert!(entry("class A extends Activity { @Override protected void onStop() { super.onStop(); probe(); } }"));
+        assert!(!entry("class A extends Activity { @Override protected void onStart() { probe(); } }"));
+        assert!(!entry("class A { void onStop() { probe(); } }"), "not an override: just a method of that name");
+        assert!(entry(
+            "class A implements LifecycleObserver { @OnLifecycleEvent(Lifecycle.Event.ON_STOP) void bg() { probe(); } }"
+        ));
+        assert!(entry(
+            "class A extends Activity { @Override public void onPause() { super.onPause(); arm(); }\n private void arm() { probe(); } }"
+        ));
+        assert!(!entry(
+            "class A extends Activity { @Override public void onPause() { arm(); }\n @Override public void onResume() { arm(); }\n private void arm() { probe(); } }"
+        ));
+        assert!(!entry(
+            "class A extends Activity { @Override public void onStop() { button.setOnClickListener(v -> probe()); } }"
+        ), "a listener runs on a click, not on stop");
+        assert!(!entry(
+            "class A extends Activity { @Override public void onStop() { button.setOnClickListener(new View.OnClickListener() { @Override public void onClick(View v) { probe(); } }); } }"
+        ));
+        let work = |c: &str| context_of(Language::Java, c, "probe", Context::BackgroundWork);
+        assert!(work(
+            "class W extends Worker { @Override public Result doWork() { probe(); return Result.success(); } }"
+        ));
+        assert!(work(
+            "class S extends Service { @Override public int onStartCommand(Intent i, int f, int id) { probe(); return START_STICKY; } }"
+        ));
+        assert!(!work("class S extends Service { @Override public void onCreate() { probe(); } }"));
     }
 }

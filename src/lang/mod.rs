@@ -1,4 +1,4 @@
-//! The three grammars behind one thin interface, plus shared helpers that read calls,
+//! The four grammars behind one thin interface, plus shared helpers that read calls,
 //! arguments, durations and lifecycle contexts the same way for every rule.
 //!
 //! Only this module talks to the tree-sitter crates directly, so a grammar or API upgrade
@@ -26,16 +26,18 @@ pub enum Language {
     Dart,
     Swift,
     Kotlin,
+    Java,
 }
 
 impl Language {
-    pub const ALL: [Language; 3] = [Language::Dart, Language::Swift, Language::Kotlin];
+    pub const ALL: [Language; 4] = [Language::Dart, Language::Swift, Language::Kotlin, Language::Java];
 
     pub fn from_path(path: &Path) -> Option<Language> {
         match path.extension()?.to_str()? {
             "dart" => Some(Language::Dart),
             "swift" => Some(Language::Swift),
             "kt" | "kts" => Some(Language::Kotlin),
+            "java" => Some(Language::Java),
             _ => None,
         }
     }
@@ -45,6 +47,7 @@ impl Language {
             Language::Dart => "dart",
             Language::Swift => "swift",
             Language::Kotlin => "kotlin",
+            Language::Java => "java",
         }
     }
 
@@ -57,6 +60,7 @@ impl Language {
             Language::Dart => tree_sitter_dart::LANGUAGE.into(),
             Language::Swift => tree_sitter_swift::LANGUAGE.into(),
             Language::Kotlin => tree_sitter_kotlin_ng::LANGUAGE.into(),
+            Language::Java => tree_sitter_java::LANGUAGE.into(),
         }
     }
 
@@ -67,7 +71,7 @@ impl Language {
 
 thread_local! {
     // A parser per thread and language: creating one costs more than parsing a small file.
-    static PARSERS: RefCell<[Option<tree_sitter::Parser>; 3]> = const { RefCell::new([None, None, None]) };
+    static PARSERS: RefCell<[Option<tree_sitter::Parser>; 4]> = const { RefCell::new([None, None, None, None]) };
 }
 
 /// Parses `text` with the language's grammar. `old` enables incremental reparsing.
@@ -179,7 +183,7 @@ impl<'s> ParsedFile<'s> {
         &self.facts
     }
 
-    /// Same-file constants (`const`, `static let`, `const val`), collected on first use.
+    /// Same-file constants (`const`, `static let`, `const val`, `static final`), collected on first use.
     pub fn consts(&self) -> &consts::ConstTable {
         self.consts.get_or_init(|| consts::ConstTable::collect(self))
     }

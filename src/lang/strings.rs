@@ -17,6 +17,7 @@ fn value(file: &ParsedFile<'_>, node: Node<'_>, hops: usize) -> Option<String> {
     match (file.lang, node.kind()) {
         (Language::Swift, "line_string_literal") => pieces(file, node, &["line_str_text"], &["\""]),
         (Language::Kotlin, "string_literal") => pieces(file, node, &["string_content"], &["\""]),
+        (Language::Java, "string_literal") => pieces(file, node, &["string_fragment"], &["\""]),
         (Language::Dart, "string_literal_single_quotes" | "string_literal_double_quotes") => {
             pieces(file, node, &["template_chars_single_single", "template_chars_double_single"], &["'", "\""])
         }
@@ -109,5 +110,12 @@ mod tests {
         assert_eq!(eval(Language::Kotlin, "val probe = \"a.b\"\n"), Some("a.b".into()));
         assert_eq!(eval(Language::Kotlin, "val probe = \"a$b\"\n"), None);
         assert_eq!(eval(Language::Kotlin, "fun f(k: String) { val probe = k\n}"), None);
+        assert_eq!(eval(Language::Java, "class C { String probe = \"a.b\"; }"), Some("a.b".into()));
+        assert_eq!(eval(Language::Java, "class C { String probe = \"a\\nb\"; }"), None);
+        assert_eq!(
+            eval(Language::Java, "class C { static final String ID = \"com.acme.sync\"; String probe = K.ID; }"),
+            Some("com.acme.sync".into())
+        );
+        assert_eq!(eval(Language::Java, "class C { static String ID = \"x\"; String probe = ID; }"), None);
     }
 }

@@ -2,7 +2,7 @@
 //! enclosing functions and closures, and ancestors.
 //!
 //! Each grammar spells these differently (Swift `call_suffix`, Kotlin `value_arguments`,
-//! Dart `arguments`); rules see one [`Call`] shape instead.
+//! Dart `arguments`, Java `argument_list`); rules see one [`Call`] shape instead.
 
 use super::{Language, Node, ParsedFile};
 
@@ -89,7 +89,54 @@ pub fn as_call<'t>(file: &'t ParsedFile<'_>, node: Node<'t>) -> Option<Call<'t>>
         Language::Swift => swift_call(file, node),
         Language::Kotlin => kotlin_call(file, node),
         Language::Dart => dart_call(file, node),
+        Language::Java => java_call(file, node),
     }
+}
+
+/// Java: `recv.name(args)`, `name(args)`, `new T(args)` / `new T(args) { … }` (named after the
+/// type's last segment, with the qualifier as receiver: `Builder` with `PeriodicWorkRequest`),
+/// `super(…)`/`this(…)`, and method references `Type::name` (a call without arguments: the
+/// method runs when the reference is invoked). Java has no argument labels.
+fn java_call<'t>(file: &'t ParsedFile<'_>, node: Node<'t>) -> Option<Call<'t>> {
+    let (callee, name, receiver, arg_list) = match node.kind() {
+        "method_invocation" => {
+            let name = node.child_by_field_name("name")?;
+            (name, file.node_text(name), node.child_by_field_name("object"), node.child_by_field_name("arguments"))
+        }
+        "object_creation_expression" => {
+            let ty = node.child_by_field_name("type")?;
+            // `new Outer.Inner<T>(…)`: the name is the last type segment, its qualifier the receiver.
+            let base = if ty.kind() == "generic_type" { ty.named_child(0)? } else { ty };
+            let (name, receiver) = match base.kind() {
+                "scoped_type_identifier" => {
+                    let last = base.named_child(base.named_child_count().checked_sub(1)?)?;
+                    (file.node_text(last), base.named_child(0))
+                }
+                _ => (file.node_text(base), None),
+            };
+            (ty, name, receiver, node.child_by_field_name("arguments"))
+        }
+        "explicit_constructor_invocation" => {
+            let ctor = node.child_by_field_name("constructor")?;
+            (ctor, file.node_text(ctor), node.child_by_field_name("object"), node.child_by_field_name("arguments"))
+        }
+        "method_reference" => {
+            let count = node.child_count();
+            let last = node.child(count.checked_sub(1)?)?;
+            let target = node.named_child(0).filter(|t| *t != last);
+            (last, file.node_text(last), target, None)
+        }
+        _ => return None,
+    };
+    let mut args = Vec::new();
+    if let Some(list) = arg_list {
+        for arg in list.named_children(&mut list.walk()) {
+            if !matches!(arg.kind(), "line_comment" | "block_comment") {
+                args.push(Arg { label: None, value: arg, node: arg });
+            }
+        }
+    }
+    Some(Call { node, callee, name, receiver, arg_list, args, trailing_closures: Vec::new() })
 }
 
 fn swift_call<'t>(file: &'t ParsedFile<'_>, node: Node<'t>) -> Option<Call<'t>> {
@@ -276,6 +323,10 @@ pub fn is_call_kind(lang: Language, kind: &str) -> bool {
             matches!(kind, "call_expression" | "const_object_expression" | "new_expression" | "constructor_invocation")
         }
         Language::Swift | Language::Kotlin => kind == "call_expression",
+        Language::Java => matches!(
+            kind,
+            "method_invocation" | "object_creation_expression" | "explicit_constructor_invocation" | "method_reference"
+        ),
     }
 }
 
@@ -310,6 +361,12 @@ pub fn is_closure(lang: Language, node: Node<'_>) -> bool {
         Language::Swift => node.kind() == "lambda_literal",
         Language::Kotlin => matches!(node.kind(), "lambda_literal" | "anonymous_function" | "annotated_lambda"),
         Language::Dart => node.kind() == "function_expression",
+        // A lambda, or an anonymous class (`new Runnable() { … }`): both run later, elsewhere.
+        Language::Java => {
+            matches!(node.kind(), "lambda_expression" | "class_body")
+                && (node.kind() == "lambda_expression"
+                    || node.parent().is_some_and(|p| p.kind() == "object_creation_expression"))
+        }
     }
 }
 
@@ -324,6 +381,7 @@ pub fn is_function_decl(lang: Language, node: Node<'_>) -> bool {
         Language::Dart => {
             matches!(node.kind(), "function_declaration" | "method_declaration" | "local_function_declaration")
         }
+        Language::Java => matches!(node.kind(), "method_declaration" | "constructor_declaration"),
     }
 }
 
@@ -331,7 +389,9 @@ pub fn is_function_decl(lang: Language, node: Node<'_>) -> bool {
 pub fn function_name<'t>(file: &'t ParsedFile<'_>, decl: Node<'t>) -> Option<&'t str> {
     match (file.lang, decl.kind()) {
         (Language::Swift, "init_declaration") => Some("init"),
-        (Language::Swift, _) | (Language::Kotlin, _) => decl.child_by_field_name("name").map(|n| file.node_text(n)),
+        (Language::Swift, _) | (Language::Kotlin, _) | (Language::Java, _) => {
+            decl.child_by_field_name("name").map(|n| file.node_text(n))
+        }
         (Language::Dart, _) => {
             let sig = find_descendant(decl, |n| n.kind() == "function_signature" || n.kind() == "getter_signature")?;
             sig.child_by_field_name("name").map(|n| file.node_text(n))
@@ -383,7 +443,84 @@ fn is_type_decl(lang: Language, n: Node<'_>) -> bool {
         Language::Dart => {
             matches!(n.kind(), "class_declaration" | "mixin_declaration" | "extension_declaration" | "enum_declaration")
         }
+        Language::Java => matches!(
+            n.kind(),
+            "class_declaration" | "interface_declaration" | "enum_declaration" | "record_declaration"
+        ),
     }
+}
+
+/// The named class (Kotlin class or object, Java class, enum or record) a node is in; anonymous
+/// classes (`new Runnable() { … }`, `object : Runnable { … }`) are looked through.
+pub fn enclosing_class<'t>(lang: Language, node: Node<'t>) -> Option<Node<'t>> {
+    ancestors(node).find(|n| match lang {
+        Language::Kotlin => matches!(n.kind(), "class_declaration" | "object_declaration"),
+        Language::Java => matches!(n.kind(), "class_declaration" | "enum_declaration" | "record_declaration"),
+        _ => is_type_decl(lang, *n),
+    })
+}
+
+/// The declared name of a class node from [`enclosing_class`].
+pub fn class_name<'t>(file: &'t ParsedFile<'_>, class: Node<'t>) -> Option<&'t str> {
+    class.child_by_field_name("name").map(|n| file.node_text(n))
+}
+
+/// The simple names of the types a Kotlin or Java class extends or implements, as written
+/// (`Service`, `Worker`, `Runnable`; `androidx.work.Worker` gives `Worker`; type arguments
+/// dropped). Same-file only: what those types extend in turn is not known.
+pub fn supertypes<'t>(file: &'t ParsedFile<'_>, class: Node<'t>) -> Vec<&'t str> {
+    let simple = |node: Node<'t>| {
+        let text = file.node_text(node);
+        let text = text.split('<').next().unwrap_or(text).trim();
+        text.rsplit('.').next().unwrap_or(text).trim()
+    };
+    let mut out = Vec::new();
+    match file.lang {
+        Language::Kotlin => {
+            for spec in descendants(class).take_while(|n| n.start_byte() < class_body_start(class)) {
+                if spec.kind() == "delegation_specifier" {
+                    if let Some(ty) = find_descendant(spec, |n| n.kind() == "user_type") {
+                        out.push(simple(ty));
+                    }
+                }
+            }
+        }
+        Language::Java => {
+            for part in class.named_children(&mut class.walk()) {
+                match part.kind() {
+                    "superclass" => out.extend(part.named_child(0).map(simple)),
+                    "super_interfaces" | "extends_interfaces" => {
+                        if let Some(list) = part.named_child(0) {
+                            out.extend(list.named_children(&mut list.walk()).map(simple));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        _ => {}
+    }
+    out
+}
+
+fn class_body_start(class: Node<'_>) -> usize {
+    class
+        .named_children(&mut class.walk())
+        .find(|c| matches!(c.kind(), "class_body" | "enum_class_body"))
+        .map_or(class.end_byte(), |b| b.start_byte())
+}
+
+/// The file's `package` (Kotlin and Java), without the keyword and `;`.
+pub fn package_name<'s>(file: &ParsedFile<'s>) -> Option<&'s str> {
+    let kind = match file.lang {
+        Language::Kotlin => "package_header",
+        Language::Java => "package_declaration",
+        _ => return None,
+    };
+    let mut cursor = file.root().walk();
+    let header = file.root().children(&mut cursor).find(|n| n.kind() == kind)?;
+    let text = file.node_text(header).trim();
+    Some(text.strip_prefix("package").unwrap_or(text).trim().trim_end_matches(';').trim())
 }
 
 /// Strict ancestors of `node`, nearest first.
@@ -435,4 +572,60 @@ pub fn contains(outer: Node<'_>, inner: Node<'_>) -> bool {
 /// The text of an expression with all whitespace removed, for comparing `self.id` with `id`-ish forms.
 pub fn compact(text: &str) -> String {
     text.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::SourceFile;
+
+    fn calls(code: &str) -> Vec<(String, Option<String>, usize)> {
+        let src = SourceFile::new("T.java", code);
+        let file = ParsedFile::parse(Language::Java, &src).unwrap();
+        calls_in(&file, file.root())
+            .into_iter()
+            .map(|c| (c.name.to_string(), c.receiver.map(|r| file.node_text(r).to_string()), c.args.len()))
+            .collect()
+    }
+
+    #[test]
+    fn java_calls_constructors_and_method_references() {
+        let found = calls(
+            "class A { void f() { new PeriodicWorkRequest.Builder(W.class, 15, TimeUnit.MINUTES).build(); \
+             startForeground(1, n); this.stopSelf(); handler.post(this::tick); new Intent(this, S.class); } }",
+        );
+        let names: Vec<&str> = found.iter().map(|c| c.0.as_str()).collect();
+        assert_eq!(names, ["build", "Builder", "startForeground", "stopSelf", "post", "tick", "Intent"]);
+        assert_eq!(found[1], ("Builder".to_string(), Some("PeriodicWorkRequest".to_string()), 3));
+        assert_eq!(found[2].1, None);
+        assert_eq!(found[3].1.as_deref(), Some("this"));
+        assert_eq!(found[5], ("tick".to_string(), Some("this".to_string()), 0));
+        assert_eq!(found[6], ("Intent".to_string(), None, 2));
+    }
+
+    #[test]
+    fn java_class_context() {
+        let code = "package com.acme.sync;\nimport x.Y;\npublic class SyncService extends android.app.Service implements Runnable, Callback<String> {\n  @Override public int onStartCommand(Intent i, int f, int id) { probe(); return 1; }\n  void g() { new Thread(new Runnable() { public void run() { inner(); } }); }\n}";
+        let src = SourceFile::new("T.java", code);
+        let file = ParsedFile::parse(Language::Java, &src).unwrap();
+        assert_eq!(package_name(&file), Some("com.acme.sync"));
+        let inner = calls_in(&file, file.root()).into_iter().find(|c| c.name == "inner").unwrap();
+        let class = enclosing_class(Language::Java, inner.node).unwrap();
+        assert_eq!(class_name(&file, class), Some("SyncService"));
+        assert_eq!(supertypes(&file, class), ["Service", "Runnable", "Callback"]);
+        let probe = calls_in(&file, file.root()).into_iter().find(|c| c.name == "probe").unwrap();
+        assert_eq!(declaration_path(&file, probe.node.start_byte()), "SyncService.onStartCommand");
+    }
+
+    #[test]
+    fn kotlin_class_context() {
+        let code = "package com.acme\nclass SyncWorker(ctx: Context, p: WorkerParameters) : CoroutineWorker(ctx, p), Foo<Bar> {\n  override suspend fun doWork(): Result { probe(); return Result.success() }\n}";
+        let src = SourceFile::new("T.kt", code);
+        let file = ParsedFile::parse(Language::Kotlin, &src).unwrap();
+        assert_eq!(package_name(&file), Some("com.acme"));
+        let probe = calls_in(&file, file.root()).into_iter().find(|c| c.name == "probe").unwrap();
+        let class = enclosing_class(Language::Kotlin, probe.node).unwrap();
+        assert_eq!(class_name(&file, class), Some("SyncWorker"));
+        assert_eq!(supertypes(&file, class), ["CoroutineWorker", "Foo"]);
+    }
 }

@@ -458,7 +458,7 @@ fn suppression_edit(path: &Path, text: &str, d: &Diagnostic, encoding: Encoding)
     let indent: String = text[line_start..].chars().take_while(|c| *c == ' ' || *c == '\t').collect();
     let body = format!("bglint-ignore {}: <reason>", d.rule);
     let comment = match path.extension().and_then(|e| e.to_str()).unwrap_or("") {
-        "dart" | "swift" | "kt" | "kts" | "gradle" => format!("// {body}"),
+        "dart" | "swift" | "kt" | "kts" | "java" | "gradle" => format!("// {body}"),
         "plist" | "xml" | "entitlements" => format!("<!-- {body} -->"),
         "yaml" | "yml" | "toml" => format!("# {body}"),
         _ => return None,

@@ -290,7 +290,7 @@ fn compile_predicate(
         }
         let default_unit = match lang {
             Language::Swift => Unit::Seconds,
-            Language::Dart | Language::Kotlin => Unit::Milliseconds,
+            Language::Dart | Language::Kotlin | Language::Java => Unit::Milliseconds,
         };
         return Ok(Predicate::Duration {
             capture: need(&capture)?,

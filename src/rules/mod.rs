@@ -57,11 +57,11 @@ impl ProjectFinding {
 
 /// What the file pass recorded about a project's code, for project checks.
 pub struct ProjectCode<'a> {
-    /// Signal words (declared by rules) seen in the project's Dart, Swift and Kotlin files.
+    /// Signal words (declared by rules) seen in the project's Dart, Swift, Kotlin and Java files.
     pub seen: HashSet<String>,
     /// Every source file of the project (Dart, Swift, Kotlin, Objective-C, Java).
     pub source_files: Vec<PathBuf>,
-    /// The project's other source files (Objective-C, Java), searched on demand.
+    /// The project's other source files (Objective-C), searched on demand.
     pub other_sources: Vec<PathBuf>,
     /// Dependency lists in or next to the project (Podfile, Package.resolved, package.json, …).
     pub dependency_lists: Vec<PathBuf>,
@@ -71,8 +71,8 @@ pub struct ProjectCode<'a> {
 
 impl ProjectCode<'_> {
     /// Whether any of `words` (each declared in the asking rule's `signals`) occurs in the
-    /// project's code. Dart, Swift and Kotlin were scanned during the file pass; Objective-C
-    /// and Java sources are read only now, and only when the answer is still no.
+    /// project's code. Dart, Swift, Kotlin and Java were scanned during the file pass; Objective-C
+    /// sources are read only now, and only when the answer is still no.
     pub fn mentions(&self, words: &[&str]) -> bool {
         if words.iter().any(|w| self.seen.contains(*w)) {
             return true;

@@ -38,6 +38,11 @@ pub enum SkipReason {
     },
     /// A defect in bglint: a rule failed on this file. The run goes on without it.
     InternalError(String),
+    /// Named on the command line, but not a file bglint reads: source in a language it does not
+    /// parse (`Objective-C`), or not code or project configuration at all (`None`).
+    NotRead {
+        language: Option<&'static str>,
+    },
 }
 
 impl std::fmt::Display for SkipReason {
@@ -56,6 +61,12 @@ impl std::fmt::Display for SkipReason {
             }
             SkipReason::InternalError(message) => {
                 write!(f, "hit an internal error in bglint, please report it: {message}")
+            }
+            SkipReason::NotRead { language: Some(language) } => {
+                write!(f, "is {language}, which bglint does not read (it reads Dart, Swift, Kotlin and Java)")
+            }
+            SkipReason::NotRead { language: None } => {
+                write!(f, "is not a source or project file bglint reads")
             }
         }
     }

@@ -1,15 +1,15 @@
-//! `android-fgs-type-not-declared`: a foreground service started from Kotlin or through a Dart
+//! `android-fgs-type-not-declared`: a foreground service started from Kotlin, Java or through a Dart
 //! plugin whose manifest declaration has no `android:foregroundServiceType`, in an app that
 //! targets Android 14 (API 34) or later.
 //!
-//! Kotlin services are matched to their `<service>` by class name; a service no manifest
+//! Kotlin and Java services are matched to their `<service>` by class name; a service no manifest
 //! declares (a library's manifest we did not see) stays silent. Plugin services ship without a
 //! type, so the app must override their declaration with one.
 
 use crate::diagnostics::{Finding, Label};
 use crate::lang::platform::{may_run_on, Os};
-use crate::lang::syntax::{ancestors, calls_in, Call};
-use crate::lang::{Language, Node, ParsedFile};
+use crate::lang::syntax::{calls_in, class_name, enclosing_class, package_name, Call};
+use crate::lang::{Language, ParsedFile};
 use crate::project::facts::Component;
 use crate::project::model::{AndroidSide, InManifest};
 use crate::rules::RuleContext;
@@ -17,7 +17,7 @@ use crate::rules::RuleContext;
 crate::declare_rule! {
     id: "android-fgs-type-not-declared",
     platform: Android,
-    languages: [Kotlin, Dart],
+    languages: [Kotlin, Java, Dart],
     config: [Manifest, Gradle, Pubspec],
     category: "foreground-services",
     severity: Error,
@@ -25,7 +25,7 @@ crate::declare_rule! {
     help: "Declare android:foregroundServiceType on the service in AndroidManifest.xml (overriding a plugin's declaration with tools:node=\"merge\") and add the matching FOREGROUND_SERVICE_<TYPE> permission.",
     what: "A foreground service started while its `<service>` declaration has no `android:foregroundServiceType`, \
 in an app whose targetSdk is 34 or higher (or assumed to be, when Gradle names a value bglint cannot read, such as \
-`flutter.targetSdkVersion`). Kotlin: a class calling `startForeground(…)` or `ServiceCompat.startForeground(this, …)` \
+`flutter.targetSdkVersion`). Kotlin and Java: a class calling `startForeground(…)` or `ServiceCompat.startForeground(this, …)` \
 whose manifest declaration (matched by class name) lacks the type. Dart: flutter_background_service \
 `AndroidConfiguration(isForegroundMode: true)`, flutter_local_notifications `startForegroundService(…)` and \
 flutter_foreground_task `FlutterForegroundTask.startService(…)`, when the app manifest does not declare the plugin's \
@@ -87,8 +87,56 @@ Future<void> startTracking() async {
 }
 "#),
         ],
+        [
+            ("settings.gradle", "include ':app'\n"),
+            ("app/build.gradle", "apply plugin: 'com.android.application'\nandroid {\n    namespace 'com.example.radio'\n    defaultConfig { targetSdkVersion 34 }\n}\n"),
+            ("app/src/main/AndroidManifest.xml", r#"<manifest xmlns:android="http://schemas.android.com/apk/res/android">
+    <uses-permission android:name="android.permission.FOREGROUND_SERVICE" />
+    <application>
+        <service android:name=".player.PlayerService" android:exported="false" />
+    </application>
+</manifest>
+"#),
+            ("app/src/main/java/com/example/radio/player/PlayerService.java", r#"package com.example.radio.player;
+
+public class PlayerService extends Service {
+    @Override
+    public int onStartCommand(Intent intent, int flags, int startId) {
+        «ServiceCompat.startForeground(this, 1, buildNotification(), 0)»;
+        return START_STICKY;
+    }
+}
+"#),
+        ],
     ],
     good_projects: [
+        [
+            ("settings.gradle", "include ':app'\n"),
+            ("app/build.gradle", "apply plugin: 'com.android.application'\nandroid {\n    namespace 'com.example.radio'\n    defaultConfig { targetSdkVersion 34 }\n}\n"),
+            ("app/src/main/AndroidManifest.xml", r#"<manifest xmlns:android="http://schemas.android.com/apk/res/android">
+    <uses-permission android:name="android.permission.FOREGROUND_SERVICE_MEDIA_PLAYBACK" />
+    <application>
+        <service android:name=".player.PlayerService" android:foregroundServiceType="mediaPlayback" android:exported="false" />
+        <service android:name=".player.Helper" android:exported="false" />
+    </application>
+</manifest>
+"#),
+            ("app/src/main/java/com/example/radio/player/PlayerService.java", r#"package com.example.radio.player;
+
+public class PlayerService extends Service {
+    @Override
+    public int onStartCommand(Intent intent, int flags, int startId) {
+        startForeground(1, buildNotification());
+        return START_STICKY;
+    }
+}
+
+// Starts another object's service, not its own: nothing to match against this class.
+class Helper {
+    void promote(Service other) { other.startForeground(2, notification); }
+}
+"#),
+        ],
         [
             ("pubspec.yaml", "name: chat\ndependencies:\n  flutter_local_notifications: ^17.2.0\n"),
             ("android/app/build.gradle", "apply plugin: 'com.android.application'\nandroid { defaultConfig { targetSdkVersion 35 } }\n"),
@@ -212,7 +260,7 @@ fn check(file: &ParsedFile<'_>, cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
     }
     let target = android.target_sdk.describe();
     match file.lang {
-        Language::Kotlin => check_kotlin(file, android, &target, out),
+        Language::Kotlin | Language::Java => check_jvm(file, android, &target, out),
         Language::Dart => {
             for call in calls_in(file, file.root()) {
                 let Some(PluginService { package, class, .. }) = PLUGIN_SERVICES.iter().find(|p| {
@@ -277,8 +325,8 @@ fn untyped_label(declaration: &InManifest<'_, Component>) -> Label {
     )
 }
 
-fn check_kotlin(file: &ParsedFile<'_>, android: &AndroidSide, target: &str, out: &mut Vec<Finding>) {
-    let package = kotlin_package(file);
+fn check_jvm(file: &ParsedFile<'_>, android: &AndroidSide, target: &str, out: &mut Vec<Finding>) {
+    let package = package_name(file);
     let mut reported: Vec<usize> = Vec::new();
     for call in calls_in(file, file.root()) {
         // `startForeground(…)`, `this.startForeground(…)` or `ServiceCompat.startForeground(this, …)`.
@@ -291,11 +339,11 @@ fn check_kotlin(file: &ParsedFile<'_>, android: &AndroidSide, target: &str, out:
         if !own {
             continue;
         }
-        let Some(class) = enclosing_class(call.node) else { continue };
+        let Some(class) = enclosing_class(file.lang, call.node) else { continue };
         if reported.contains(&class.start_byte()) {
             continue;
         }
-        let Some(name) = class.child_by_field_name("name").map(|n| file.node_text(n)) else { continue };
+        let Some(name) = class_name(file, class) else { continue };
         let declarations: Vec<_> = android.services().filter(|s| names_class(s.item, package, name)).collect();
         // Undeclared (or declared only in a manifest we did not read): nothing to compare with.
         let Some(untyped) = declarations.iter().find(|d| !has_type(d.item)) else { continue };
@@ -316,19 +364,7 @@ fn check_kotlin(file: &ParsedFile<'_>, android: &AndroidSide, target: &str, out:
     }
 }
 
-/// The class (or object) a node is in: the service whose declaration matters.
-fn enclosing_class(node: Node<'_>) -> Option<Node<'_>> {
-    ancestors(node).find(|n| matches!(n.kind(), "class_declaration" | "object_declaration"))
-}
-
-fn kotlin_package<'s>(file: &ParsedFile<'s>) -> Option<&'s str> {
-    let mut cursor = file.root().walk();
-    let header = file.root().children(&mut cursor).find(|n| n.kind() == "package_header")?;
-    let text = file.node_text(header).trim();
-    Some(text.strip_prefix("package").unwrap_or(text).trim().trim_end_matches(';').trim())
-}
-
-/// Whether a manifest `<service android:name>` names the Kotlin class `package.name`.
+/// Whether a manifest `<service android:name>` names the Kotlin or Java class `package.name`.
 fn names_class(service: &Component, package: Option<&str>, name: &str) -> bool {
     let written = service.name.as_str();
     match package {

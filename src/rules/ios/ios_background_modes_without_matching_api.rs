@@ -2,7 +2,7 @@
 //! the project uses the feature it exists for.
 //!
 //! Collect, then check: the file pass records which of the signal words below occur in the
-//! project's Dart, Swift and Kotlin code; this project check then asks, per declared mode,
+//! project's Dart, Swift, Kotlin and Java code; this project check then asks, per declared mode,
 //! whether any of that mode's evidence was seen, also searching Objective-C sources and the
 //! dependency lists (pubspec.yaml, Podfile, Package.resolved, package.json). Evidence is
 //! deliberately broad (a mention is enough) so that the rule only speaks when nothing at all

@@ -212,7 +212,7 @@ fn check(file: &ParsedFile<'_>, cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
             // Apps often use these plugins on Android only; without any iOS background setup
             // in the plist, a Dart call is not taken as iOS work.
             Language::Dart if ios.configures_background_tasks() => dart_use(file, project, ios, &call),
-            Language::Dart | Language::Kotlin => None,
+            Language::Dart | Language::Kotlin | Language::Java => None,
         };
         let Some(used) = used else { continue };
         if ios.identifier_permitted(&used.id) {

@@ -207,7 +207,7 @@ fn loops<'t>(file: &'t ParsedFile<'_>) -> Vec<Node<'t>> {
                 }
             }
         }
-        Language::Kotlin => {}
+        Language::Kotlin | Language::Java => {}
     }
     found
 }

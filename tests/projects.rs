@@ -84,6 +84,16 @@ fn android_app() {
     );
 }
 
+/// A Java-only app: the same Android rules as the Kotlin app, each beside correct code for the
+/// same API that stays silent.
+#[test]
+fn android_java() {
+    check_project(
+        "android-java",
+        &["android-fgs-type-not-declared", "android-periodic-work-under-15-min", "exact-alarm-permission-not-declared"],
+    );
+}
+
 #[test]
 fn flutter_app() {
     check_project(

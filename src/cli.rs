@@ -190,6 +190,8 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => ExitCode::from(code),
+        // Standard output closed early (`bglint rules | head`): the reader has what it wanted.
+        Err(e) if crate::fsio::is_broken_pipe(&e) => ExitCode::from(EXIT_CLEAN),
         Err(e) => {
             let _ = writeln!(std::io::stderr(), "error: {e:#}");
             ExitCode::from(EXIT_ERROR)
@@ -313,6 +315,22 @@ fn config_error(e: &crate::config::ConfigError) -> anyhow::Result<u8> {
 }
 
 fn check(registry: &'static Registry, args: CheckArgs) -> anyhow::Result<u8> {
+    // Never write over what this run reads; refuse before any work.
+    let inputs = crate::fsio::Inputs {
+        roots: args.paths.clone(),
+        files: args.config.iter().chain(&args.baseline).cloned().collect(),
+    };
+    if let Some(path) = &args.output {
+        inputs.refuse("--output", path)?;
+    }
+    if let Some(path) = &args.write_baseline {
+        inputs.refuse("--write-baseline", path)?;
+    }
+    if let (Some(output), Some(baseline)) = (&args.output, &args.write_baseline) {
+        if crate::fsio::same_path(output, baseline) {
+            anyhow::bail!("--output and --write-baseline name the same file, {}", output.display());
+        }
+    }
     let engine = Engine::new(registry);
     let metas: Vec<&crate::rules::meta::RuleMeta> = registry.rules.iter().map(|r| r.meta()).collect();
     let mut configs = crate::config::Configs::new(&metas);
@@ -351,8 +369,8 @@ fn check(registry: &'static Registry, args: CheckArgs) -> anyhow::Result<u8> {
     };
     let baseline = match &args.baseline {
         Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| anyhow::anyhow!("--baseline {}: cannot read it: {e}", path.display()))?;
+            let text =
+                crate::fsio::read_bounded(path).map_err(|e| anyhow::anyhow!("--baseline {}: {e}", path.display()))?;
             Some(
                 crate::baseline::Baseline::from_json(&text)
                     .map_err(|e| anyhow::anyhow!("--baseline {}: {e}", path.display()))?,
@@ -423,8 +441,8 @@ fn check(registry: &'static Registry, args: CheckArgs) -> anyhow::Result<u8> {
                 let stdout = std::io::stdout();
                 let choice = color_choice(args.color, stdout.is_terminal() && !to_file);
                 let mut stream = StandardStream::stdout(choice);
-                report::text::render(&result, &mut stream)?;
-                stream.reset()?;
+                // `bglint check | head`: a reader that went away is not an error.
+                crate::fsio::quiet_pipe(report::text::render(&result, &mut stream).and_then(|()| stream.reset()))?;
             }
         }
     }
@@ -441,23 +459,18 @@ fn check(registry: &'static Registry, args: CheckArgs) -> anyhow::Result<u8> {
     Ok(if result.diagnostics.iter().any(|d| d.severity >= threshold) { EXIT_FINDINGS } else { EXIT_CLEAN })
 }
 
-/// Writes a report atomically: a temporary file beside the target, then a rename.
+/// Writes a report to standard output (a closed pipe is not an error) or to a file
+/// (see [`crate::fsio::write_file`]).
 fn write_output(path: Option<&std::path::Path>, bytes: &[u8]) -> anyhow::Result<()> {
     match path {
         None => {
             let mut out = std::io::stdout().lock();
-            out.write_all(bytes)?;
-            out.write_all(b"\n")?;
+            crate::fsio::quiet_pipe(
+                out.write_all(bytes).and_then(|()| out.write_all(b"\n")).and_then(|()| out.flush()),
+            )?;
             Ok(())
         }
-        Some(path) => {
-            let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
-            let tmp =
-                dir.join(format!(".{}.bglint-tmp", path.file_name().and_then(|n| n.to_str()).unwrap_or("report")));
-            std::fs::write(&tmp, bytes).map_err(|e| anyhow::anyhow!("cannot write {}: {e}", tmp.display()))?;
-            std::fs::rename(&tmp, path).map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
-            Ok(())
-        }
+        Some(path) => crate::fsio::write_file(path, bytes),
     }
 }
 

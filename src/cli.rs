@@ -16,6 +16,21 @@ pub const EXIT_CLEAN: u8 = 0;
 pub const EXIT_FINDINGS: u8 = 1;
 pub const EXIT_ERROR: u8 = 2;
 
+/// The most worker threads `--threads` accepts: far more than any machine bglint runs on
+/// needs, and few enough that a typo cannot exhaust memory or the process table.
+pub const MAX_THREADS: usize = 256;
+
+/// The largest `--max-file-size`: beyond it a single file would dominate memory and time.
+pub const MAX_FILE_SIZE_LIMIT: u64 = 256 * 1024 * 1024;
+
+fn parse_threads(s: &str) -> Result<usize, String> {
+    let n: usize = s.trim().parse().map_err(|_| format!("`{s}` is not a number of threads"))?;
+    if n > MAX_THREADS {
+        return Err(format!("{n} is more than {MAX_THREADS} threads (0 means one per core)"));
+    }
+    Ok(n)
+}
+
 #[derive(Parser, Debug)]
 #[command(name = "bglint", version, about = "Finds mobile background-execution mistakes in Dart, Swift and Kotlin")]
 pub struct Cli {
@@ -61,7 +76,8 @@ pub enum Command {
     Stats {
         #[arg(default_value = ".")]
         paths: Vec<PathBuf>,
-        #[arg(long, default_value_t = 0)]
+        /// As for `check`.
+        #[arg(long, default_value_t = 0, value_parser = parse_threads)]
         threads: usize,
     },
 }
@@ -79,11 +95,12 @@ pub struct CheckArgs {
     /// When to colour text output. `auto` follows the terminal, NO_COLOR and CLICOLOR_FORCE.
     #[arg(long, value_enum, default_value_t = ColorMode::Auto)]
     pub color: ColorMode,
-    /// Worker threads (0: one per core).
-    #[arg(long, default_value_t = 0)]
+    /// Worker threads, at most 256 (0: one per core).
+    #[arg(long, default_value_t = 0, value_parser = parse_threads)]
     pub threads: usize,
-    /// Skip files larger than this many bytes.
-    #[arg(long, default_value_t = crate::source::DEFAULT_MAX_FILE_BYTES)]
+    /// Skip files larger than this many bytes (1 to 268435456, i.e. 256 MiB).
+    #[arg(long, default_value_t = crate::source::DEFAULT_MAX_FILE_BYTES,
+          value_parser = clap::value_parser!(u64).range(1..=MAX_FILE_SIZE_LIMIT))]
     pub max_file_size: u64,
     /// The Android targetSdk to assume where Gradle names a value bglint cannot resolve
     /// (`flutter.targetSdkVersion`); findings that depend on it say so.

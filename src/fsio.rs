@@ -277,14 +277,33 @@ pub fn write_stdout(bytes: &[u8]) -> std::io::Result<()> {
 /// `Ok` for a closed pipe: the reader has what it wanted.
 pub fn quiet_pipe(result: std::io::Result<()>) -> std::io::Result<()> {
     match result {
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) if io_broken_pipe(&e) => Ok(()),
         other => other,
     }
 }
 
+/// A closed pipe, also when wrapped (the text reporter's library wraps write errors).
+fn io_broken_pipe(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut current = Some(e);
+    while let Some(e) = current {
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            if io.kind() == std::io::ErrorKind::BrokenPipe {
+                return true;
+            }
+            if let Some(inner) = io.get_ref() {
+                if io_broken_pipe(inner) {
+                    return true;
+                }
+            }
+        }
+        current = e.source();
+    }
+    false
+}
+
 /// Whether an error (anywhere in its chain) is a closed pipe.
 pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
-    e.chain().any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe))
+    e.chain().any(io_broken_pipe)
 }
 
 #[cfg(test)]

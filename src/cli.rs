@@ -16,6 +16,21 @@ pub const EXIT_CLEAN: u8 = 0;
 pub const EXIT_FINDINGS: u8 = 1;
 pub const EXIT_ERROR: u8 = 2;
 
+/// The most worker threads `--threads` accepts: far more than any machine bglint runs on
+/// needs, and few enough that a typo cannot exhaust memory or the process table.
+pub const MAX_THREADS: usize = 256;
+
+/// The largest `--max-file-size`: beyond it a single file would dominate memory and time.
+pub const MAX_FILE_SIZE_LIMIT: u64 = 256 * 1024 * 1024;
+
+fn parse_threads(s: &str) -> Result<usize, String> {
+    let n: usize = s.trim().parse().map_err(|_| format!("`{s}` is not a number of threads"))?;
+    if n > MAX_THREADS {
+        return Err(format!("{n} is more than {MAX_THREADS} threads (0 means one per core)"));
+    }
+    Ok(n)
+}
+
 #[derive(Parser, Debug)]
 #[command(
     name = "bglint",
@@ -65,7 +80,8 @@ pub enum Command {
     Stats {
         #[arg(default_value = ".")]
         paths: Vec<PathBuf>,
-        #[arg(long, default_value_t = 0)]
+        /// As for `check`.
+        #[arg(long, default_value_t = 0, value_parser = parse_threads)]
         threads: usize,
     },
 }
@@ -83,11 +99,12 @@ pub struct CheckArgs {
     /// When to colour text output. `auto` follows the terminal, NO_COLOR and CLICOLOR_FORCE.
     #[arg(long, value_enum, default_value_t = ColorMode::Auto)]
     pub color: ColorMode,
-    /// Worker threads (0: one per core).
-    #[arg(long, default_value_t = 0)]
+    /// Worker threads, at most 256 (0: one per core).
+    #[arg(long, default_value_t = 0, value_parser = parse_threads)]
     pub threads: usize,
-    /// Skip files larger than this many bytes.
-    #[arg(long, default_value_t = crate::source::DEFAULT_MAX_FILE_BYTES)]
+    /// Skip files larger than this many bytes (1 to 268435456, i.e. 256 MiB).
+    #[arg(long, default_value_t = crate::source::DEFAULT_MAX_FILE_BYTES,
+          value_parser = clap::value_parser!(u64).range(1..=MAX_FILE_SIZE_LIMIT))]
     pub max_file_size: u64,
     /// The Android targetSdk to assume where Gradle names a value bglint cannot resolve
     /// (`flutter.targetSdkVersion`); findings that depend on it say so.
@@ -194,6 +211,8 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => ExitCode::from(code),
+        // Standard output closed early (`bglint rules | head`): the reader has what it wanted.
+        Err(e) if crate::fsio::is_broken_pipe(&e) => ExitCode::from(EXIT_CLEAN),
         Err(e) => {
             let _ = writeln!(std::io::stderr(), "error: {e:#}");
             ExitCode::from(EXIT_ERROR)
@@ -319,6 +338,22 @@ fn config_error(e: &crate::config::ConfigError) -> anyhow::Result<u8> {
 }
 
 fn check(registry: &'static Registry, args: CheckArgs) -> anyhow::Result<u8> {
+    // Never write over what this run reads; refuse before any work.
+    let inputs = crate::fsio::Inputs {
+        roots: args.paths.clone(),
+        files: args.config.iter().chain(&args.baseline).cloned().collect(),
+    };
+    if let Some(path) = &args.output {
+        inputs.refuse("--output", path)?;
+    }
+    if let Some(path) = &args.write_baseline {
+        inputs.refuse("--write-baseline", path)?;
+    }
+    if let (Some(output), Some(baseline)) = (&args.output, &args.write_baseline) {
+        if crate::fsio::same_path(output, baseline) {
+            anyhow::bail!("--output and --write-baseline name the same file, {}", output.display());
+        }
+    }
     let engine = Engine::new(registry);
     let metas: Vec<&crate::rules::meta::RuleMeta> = registry.rules.iter().map(|r| r.meta()).collect();
     let mut configs = crate::config::Configs::new(&metas);
@@ -357,8 +392,8 @@ fn check(registry: &'static Registry, args: CheckArgs) -> anyhow::Result<u8> {
     };
     let baseline = match &args.baseline {
         Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| anyhow::anyhow!("--baseline {}: cannot read it: {e}", path.display()))?;
+            let text =
+                crate::fsio::read_bounded(path).map_err(|e| anyhow::anyhow!("--baseline {}: {e}", path.display()))?;
             Some(
                 crate::baseline::Baseline::from_json(&text)
                     .map_err(|e| anyhow::anyhow!("--baseline {}: {e}", path.display()))?,
@@ -429,8 +464,8 @@ fn check(registry: &'static Registry, args: CheckArgs) -> anyhow::Result<u8> {
                 let stdout = std::io::stdout();
                 let choice = color_choice(args.color, stdout.is_terminal() && !to_file);
                 let mut stream = StandardStream::stdout(choice);
-                report::text::render(&result, &mut stream)?;
-                stream.reset()?;
+                // `bglint check | head`: a reader that went away is not an error.
+                crate::fsio::quiet_pipe(report::text::render(&result, &mut stream).and_then(|()| stream.reset()))?;
             }
         }
     }
@@ -447,23 +482,18 @@ fn check(registry: &'static Registry, args: CheckArgs) -> anyhow::Result<u8> {
     Ok(if result.diagnostics.iter().any(|d| d.severity >= threshold) { EXIT_FINDINGS } else { EXIT_CLEAN })
 }
 
-/// Writes a report atomically: a temporary file beside the target, then a rename.
+/// Writes a report to standard output (a closed pipe is not an error) or to a file
+/// (see [`crate::fsio::write_file`]).
 fn write_output(path: Option<&std::path::Path>, bytes: &[u8]) -> anyhow::Result<()> {
     match path {
         None => {
             let mut out = std::io::stdout().lock();
-            out.write_all(bytes)?;
-            out.write_all(b"\n")?;
+            crate::fsio::quiet_pipe(
+                out.write_all(bytes).and_then(|()| out.write_all(b"\n")).and_then(|()| out.flush()),
+            )?;
             Ok(())
         }
-        Some(path) => {
-            let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
-            let tmp =
-                dir.join(format!(".{}.bglint-tmp", path.file_name().and_then(|n| n.to_str()).unwrap_or("report")));
-            std::fs::write(&tmp, bytes).map_err(|e| anyhow::anyhow!("cannot write {}: {e}", tmp.display()))?;
-            std::fs::rename(&tmp, path).map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
-            Ok(())
-        }
+        Some(path) => crate::fsio::write_file(path, bytes),
     }
 }
 

@@ -7,6 +7,7 @@ pub mod cli;
 pub mod config;
 pub mod diagnostics;
 pub mod engine;
+pub mod fsio;
 pub mod lang;
 pub mod lsp;
 pub mod project;

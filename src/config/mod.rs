@@ -226,14 +226,19 @@ impl<'r> Configs<'r> {
         let mut chain: Vec<(PathBuf, Arc<str>, ConfigFile)> = Vec::new();
         let mut next = Some(path.to_path_buf());
         while let Some(path) = next.take() {
-            let text: Arc<str> = std::fs::read_to_string(&path)
-                .map_err(|e| ConfigError {
-                    path: path.clone(),
-                    text: Arc::from(""),
-                    span: None,
-                    message: format!("cannot read it: {e}"),
-                })?
-                .into();
+            // Bounded, and only a regular file: `extend = "/dev/zero"` or a FIFO is an error,
+            // shown at the `extend` that names it.
+            let text: Arc<str> = match crate::fsio::read_bounded(&path) {
+                Ok(text) => text.into(),
+                Err(message) => {
+                    return Err(match chain.last() {
+                        Some((from, from_text, _)) => {
+                            error_at(from, from_text, "extend", format!("`extend` names {}: {message}", path.display()))
+                        }
+                        None => ConfigError { path: path.clone(), text: Arc::from(""), span: None, message },
+                    })
+                }
+            };
             let file: ConfigFile = toml::from_str(&text).map_err(|e| ConfigError {
                 path: path.clone(),
                 text: text.clone(),

@@ -202,7 +202,6 @@ pub fn render(result: &RunResult) -> String {
     let mut positions = Positions::default();
     let mut label_positions = Positions::default();
     for (d, fingerprint) in result.diagnostics.iter().zip(fingerprints) {
-        let shown = display_path(&d.path);
         results.push(SarifResult {
             rule_id: d.rule,
             rule_index: rule_index[d.rule],
@@ -211,7 +210,7 @@ pub fn render(result: &RunResult) -> String {
             locations: [Location {
                 id: None,
                 physical_location: PhysicalLocation {
-                    artifact_location: artifact(&shown),
+                    artifact_location: artifact_of(&d.path),
                     region: Some(region(positions.of(&d.text, &d.span), &d.text, &d.span, true)),
                 },
                 message: None,
@@ -223,7 +222,7 @@ pub fn render(result: &RunResult) -> String {
                 .map(|(i, l)| Location {
                     id: Some(i + 1),
                     physical_location: PhysicalLocation {
-                        artifact_location: artifact(&display_path(&l.path)),
+                        artifact_location: artifact_of(&l.path),
                         region: Some(region(label_positions.of(&l.text, &l.span), &l.text, &l.span, true)),
                     },
                     message: Some(Message { text: &l.message }),
@@ -236,7 +235,7 @@ pub fn render(result: &RunResult) -> String {
                 .map(|f| SarifFix {
                     description: Message { text: &f.description },
                     artifact_changes: [ArtifactChange {
-                        artifact_location: artifact(&shown),
+                        artifact_location: artifact_of(&d.path),
                         replacements: f
                             .edits
                             .iter()
@@ -257,12 +256,12 @@ pub fn render(result: &RunResult) -> String {
         .map(|(path, reason)| {
             let shown = display_path(path);
             let level = if matches!(reason, SkipReason::InternalError(_)) { "error" } else { "warning" };
-            notification(level, format!("{shown} {reason}; not analysed"), &shown)
+            notification(level, format!("{shown} {reason}; not analysed"), path)
         })
         .collect();
     notifications.extend(result.syntax_error_files.iter().map(|path| {
         let shown = display_path(path);
-        notification("note", format!("{shown} could only be partly parsed; findings in it may be incomplete"), &shown)
+        notification("note", format!("{shown} could only be partly parsed; findings in it may be incomplete"), path)
     }));
 
     let log = Log {
@@ -355,12 +354,12 @@ fn region<'a>((start, end): (LineCol, LineCol), text: &'a str, span: &Span, with
     Region { start_line: start.line, start_column: start.column, end_line: end.line, end_column: end.column, snippet }
 }
 
-fn notification(level: &'static str, text: String, shown: &str) -> Notification {
+fn notification(level: &'static str, text: String, path: &std::path::Path) -> Notification {
     Notification {
         level,
         message: OwnedMessage { text },
         locations: [NotificationLocation {
-            physical_location: NotificationPhysicalLocation { artifact_location: artifact(shown) },
+            physical_location: NotificationPhysicalLocation { artifact_location: artifact_of(path) },
         }],
     }
 }
@@ -378,24 +377,37 @@ fn is_absolute_uri(s: &str) -> bool {
 
 /// A display path as a SARIF artifact location: a relative URI reference against `%SRCROOT%`,
 /// or a `file://` URI for an absolute path.
+#[cfg(test)]
 fn artifact(shown: &str) -> ArtifactLocation {
-    let bytes = shown.as_bytes();
+    artifact_bytes(shown.as_bytes())
+}
+
+/// A file's artifact location from the bytes of its name on disk (a name that is not UTF-8 is
+/// percent-encoded byte for byte, not replaced).
+fn artifact_of(path: &std::path::Path) -> ArtifactLocation {
+    artifact_bytes(&super::shown_bytes(path))
+}
+
+fn artifact_bytes(bytes: &[u8]) -> ArtifactLocation {
     let windows_drive = bytes.len() >= 2 && bytes[0].is_ascii_alphabetic() && bytes[1] == b':';
-    if shown.starts_with('/') {
-        ArtifactLocation { uri: format!("file://{}", percent_encode(shown)), uri_base_id: None }
+    if bytes.starts_with(b"/") {
+        ArtifactLocation { uri: format!("file://{}", percent_encode(bytes)), uri_base_id: None }
     } else if windows_drive {
         // `C:/dir/file`: the drive letter's colon stays, as in `file:///C:/dir/file`.
-        ArtifactLocation { uri: format!("file:///{}{}", &shown[..2], percent_encode(&shown[2..])), uri_base_id: None }
+        ArtifactLocation {
+            uri: format!("file:///{}:{}", bytes[0] as char, percent_encode(&bytes[2..])),
+            uri_base_id: None,
+        }
     } else {
-        ArtifactLocation { uri: percent_encode(shown), uri_base_id: Some(SRCROOT) }
+        ArtifactLocation { uri: percent_encode(bytes), uri_base_id: Some(SRCROOT) }
     }
 }
 
 /// Percent-encodes everything but RFC 3986 unreserved characters and `/` (UTF-8 bytes for
 /// non-ASCII), so spaces, `#`, `%`, `?` and `:` in file names cannot change what a URI means.
-fn percent_encode(path: &str) -> String {
+fn percent_encode(path: &[u8]) -> String {
     let mut out = String::with_capacity(path.len());
-    for b in path.bytes() {
+    for &b in path {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
             out.push(b as char);
         } else {

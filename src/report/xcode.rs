@@ -56,7 +56,7 @@ impl AbsolutePaths {
                 Ok(cwd) => cwd.join(path),
                 Err(_) => path.to_path_buf(),
             });
-            absolute.to_string_lossy().into_owned()
+            super::escape_bytes(&super::os_bytes(&absolute))
         })
     }
 }

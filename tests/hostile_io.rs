@@ -114,6 +114,22 @@ fn devices_are_written_through_not_replaced() {
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     assert!(String::from_utf8_lossy(&o.stdout).contains("\"path\": \"lib/a.dart\""));
     assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+
+    // `--output /dev/stdout` with standard output appended to a file: the file is kept and
+    // appended to, not replaced.
+    let log = dir.path().join("log.txt");
+    std::fs::write(&log, "earlier line\n").unwrap();
+    let appended = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
+    let o = bglint()
+        .args(["check", "lib", "--format", "json", "--output", "/dev/stdout"])
+        .current_dir(dir.path())
+        .stdout(appended)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(text.starts_with("earlier line\n{"), "{text}");
+    assert!(text.contains("\"path\": \"lib/a.dart\""), "{text}");
 }
 
 #[test]

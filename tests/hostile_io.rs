@@ -83,6 +83,12 @@ fn output_never_overwrites_an_input() {
         assert!(stderr(&o).contains("refusing to overwrite"), "{args:?}: {}", stderr(&o));
         assert_eq!(std::fs::read_to_string(&source).unwrap(), BAD_DART, "{args:?} changed the source");
     }
+    // Through a symlink that points at a source.
+    symlink("lib/a.dart", dir.path().join("innocent.json")).unwrap();
+    let o = run(&["check", ".", "--output", "innocent.json"], dir.path());
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert_eq!(std::fs::read_to_string(&source).unwrap(), BAD_DART);
+    std::fs::remove_file(dir.path().join("innocent.json")).unwrap();
     // The configuration and the baseline read are inputs too.
     std::fs::write(dir.path().join("bglint.toml"), "ignore = []\n").unwrap();
     let o = run(&["check", "lib", "--config", "bglint.toml", "--output", "bglint.toml"], dir.path());

@@ -247,8 +247,12 @@ fn open_for_write_through(path: &Path, append: bool) -> std::io::Result<File> {
     // so a slow reader gets every byte.
     let file =
         OpenOptions::new().write(true).append(append).custom_flags(libc::O_NONBLOCK).open(path).map_err(|e| {
-            if e.raw_os_error() == Some(libc::ENXIO) {
+            use std::os::unix::fs::FileTypeExt;
+            let fifo = std::fs::metadata(path).is_ok_and(|m| m.file_type().is_fifo());
+            if e.raw_os_error() == Some(libc::ENXIO) && fifo {
                 std::io::Error::other("it is a named pipe nobody is reading")
+            } else if e.raw_os_error() == Some(libc::ENXIO) {
+                std::io::Error::other("it is a socket or a device nothing can be written to")
             } else {
                 e
             }

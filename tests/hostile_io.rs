@@ -121,6 +121,13 @@ fn devices_are_written_through_not_replaced() {
     assert!(String::from_utf8_lossy(&o.stdout).contains("\"path\": \"lib/a.dart\""));
     assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
 
+    // A socket cannot be written to as a file: refused, and still a socket.
+    let _listener = std::os::unix::net::UnixListener::bind(dir.path().join("sock")).unwrap();
+    let o = run(&["check", "lib", "--output", "sock"], dir.path());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("socket"), "{}", stderr(&o));
+    assert!(std::fs::metadata(dir.path().join("sock")).unwrap().file_type().is_socket());
+
     // `--output /dev/stdout` with standard output appended to a file: the file is kept and
     // appended to, not replaced.
     let log = dir.path().join("log.txt");

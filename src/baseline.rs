@@ -26,7 +26,7 @@ pub struct Baseline {
 #[serde(deny_unknown_fields)]
 pub struct Entry {
     pub rule: String,
-    /// As the reports show it: relative to the working directory, with `/`.
+    /// As the reports show it: relative to the working directory, spelled as on disk.
     pub path: String,
     /// The declarations around the finding; empty at the top level or in a configuration file.
     pub context: String,

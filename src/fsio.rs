@@ -231,27 +231,32 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 }
 
 fn write_through(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let mut file = open_for_write_through(path)?;
-    if file.metadata().is_ok_and(|m| m.is_file()) {
-        file.set_len(0)?;
-    }
+    // A regular file reached through `/dev/stdout` is the shell's redirect target: append, as a
+    // write to the inherited descriptor would (`>` emptied it already, `>>` must keep it).
+    let append = std::fs::metadata(path).is_ok_and(|m| m.is_file());
+    let mut file = open_for_write_through(path, append)?;
     file.write_all(bytes)?;
     file.flush()
 }
 
 #[cfg(unix)]
-fn open_for_write_through(path: &Path) -> std::io::Result<File> {
+fn open_for_write_through(path: &Path, append: bool) -> std::io::Result<File> {
     use std::os::unix::fs::OpenOptionsExt;
     use std::os::unix::io::AsRawFd;
     // Non-blocking, so a FIFO nobody reads is an error rather than a hang; then blocking again
     // so a slow reader gets every byte.
-    let file = OpenOptions::new().write(true).custom_flags(libc::O_NONBLOCK).open(path).map_err(|e| {
-        if e.raw_os_error() == Some(libc::ENXIO) {
-            std::io::Error::other("it is a named pipe nobody is reading")
-        } else {
-            e
-        }
-    })?;
+    let file =
+        OpenOptions::new().write(true).append(append).custom_flags(libc::O_NONBLOCK).open(path).map_err(|e| {
+            use std::os::unix::fs::FileTypeExt;
+            let fifo = std::fs::metadata(path).is_ok_and(|m| m.file_type().is_fifo());
+            if e.raw_os_error() == Some(libc::ENXIO) && fifo {
+                std::io::Error::other("it is a named pipe nobody is reading")
+            } else if e.raw_os_error() == Some(libc::ENXIO) {
+                std::io::Error::other("it is a socket or a device nothing can be written to")
+            } else {
+                e
+            }
+        })?;
     let fd = file.as_raw_fd();
     // SAFETY: fcntl on a file descriptor this function owns, with integer arguments only.
     unsafe {
@@ -264,8 +269,8 @@ fn open_for_write_through(path: &Path) -> std::io::Result<File> {
 }
 
 #[cfg(not(unix))]
-fn open_for_write_through(path: &Path) -> std::io::Result<File> {
-    OpenOptions::new().write(true).open(path)
+fn open_for_write_through(path: &Path, append: bool) -> std::io::Result<File> {
+    OpenOptions::new().write(true).append(append).open(path)
 }
 
 /// Writes to standard output; a reader that went away (`| head`) is not an error.

@@ -83,6 +83,12 @@ fn output_never_overwrites_an_input() {
         assert!(stderr(&o).contains("refusing to overwrite"), "{args:?}: {}", stderr(&o));
         assert_eq!(std::fs::read_to_string(&source).unwrap(), BAD_DART, "{args:?} changed the source");
     }
+    // Through a symlink that points at a source.
+    symlink("lib/a.dart", dir.path().join("innocent.json")).unwrap();
+    let o = run(&["check", ".", "--output", "innocent.json"], dir.path());
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert_eq!(std::fs::read_to_string(&source).unwrap(), BAD_DART);
+    std::fs::remove_file(dir.path().join("innocent.json")).unwrap();
     // The configuration and the baseline read are inputs too.
     std::fs::write(dir.path().join("bglint.toml"), "ignore = []\n").unwrap();
     let o = run(&["check", "lib", "--config", "bglint.toml", "--output", "bglint.toml"], dir.path());
@@ -114,6 +120,29 @@ fn devices_are_written_through_not_replaced() {
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     assert!(String::from_utf8_lossy(&o.stdout).contains("\"path\": \"lib/a.dart\""));
     assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+
+    // A socket cannot be written to as a file: refused, and still a socket.
+    let _listener = std::os::unix::net::UnixListener::bind(dir.path().join("sock")).unwrap();
+    let o = run(&["check", "lib", "--output", "sock"], dir.path());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("socket"), "{}", stderr(&o));
+    assert!(std::fs::metadata(dir.path().join("sock")).unwrap().file_type().is_socket());
+
+    // `--output /dev/stdout` with standard output appended to a file: the file is kept and
+    // appended to, not replaced.
+    let log = dir.path().join("log.txt");
+    std::fs::write(&log, "earlier line\n").unwrap();
+    let appended = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
+    let o = bglint()
+        .args(["check", "lib", "--format", "json", "--output", "/dev/stdout"])
+        .current_dir(dir.path())
+        .stdout(appended)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(text.starts_with("earlier line\n{"), "{text}");
+    assert!(text.contains("\"path\": \"lib/a.dart\""), "{text}");
 }
 
 #[test]
@@ -292,9 +321,9 @@ fn changed_since_runs_nothing_the_repository_configures() {
     }
 
     let o = run(&["check", "--changed-since", "HEAD", "--format", "json", "."], root);
-    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     let ran: Vec<String> = names(markers.path()).into_iter().filter(|n| n != "evil.sh").collect();
     assert!(ran.is_empty(), "bglint made git run the repository's commands: {ran:?}");
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     // Still correct: the untracked file is reported, the untouched one is not.
     let report = String::from_utf8_lossy(&o.stdout);
     assert!(report.contains("lib/b.dart"), "{report}");

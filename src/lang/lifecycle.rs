@@ -111,6 +111,10 @@ fn called_only_from_entry<'t>(file: &'t ParsedFile<'_>, func: Node<'t>, depth: u
             continue;
         }
         let call = ancestors(ident).take(4).filter_map(|a| as_call(file, a)).find(|c| contains(c.callee, ident))?;
+        // A Java method reference (`this::arm`) is a tear-off: it runs whenever it is invoked.
+        if call.node.kind() == "method_reference" {
+            return None;
+        }
         let plain =
             call.name == name && call.receiver.is_none_or(|r| matches!(file.node_text(r), "self" | "this" | "super"));
         if !plain {
@@ -624,6 +628,9 @@ mod tests {
         assert!(!entry(
             "class A extends Activity { @Override public void onPause() { arm(); }\n @Override public void onResume() { arm(); }\n private void arm() { probe(); } }"
         ));
+        assert!(!entry(
+            "class A extends Activity { @Override public void onPause() { arm(); handler.post(this::arm); }\n private void arm() { probe(); } }"
+        ), "a method reference is a tear-off, run whenever it is invoked");
         assert!(!entry(
             "class A extends Activity { @Override public void onStop() { button.setOnClickListener(v -> probe()); } }"
         ), "a listener runs on a click, not on stop");

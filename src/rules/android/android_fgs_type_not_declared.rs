@@ -108,6 +108,30 @@ public class PlayerService extends Service {
 }
 "#),
         ],
+        [
+            ("settings.gradle", "include ':app'\n"),
+            ("app/build.gradle", "apply plugin: 'com.android.application'\nandroid {\n    namespace 'com.example.radio'\n    defaultConfig { targetSdkVersion 34 }\n}\n"),
+            ("app/src/main/AndroidManifest.xml", r#"<manifest xmlns:android="http://schemas.android.com/apk/res/android">
+    <application>
+        <service android:name=".player.PlayerService" android:foregroundServiceType="mediaPlayback" />
+        <service android:name=".player.PlayerService$Prefetch" android:exported="false" />
+    </application>
+</manifest>
+"#),
+            ("app/src/main/java/com/example/radio/player/PlayerService.java", r#"package com.example.radio.player;
+
+public class PlayerService extends Service {
+    // A nested service: `PlayerService$Prefetch` in the manifest, declared without a type.
+    public static class Prefetch extends Service {
+        @Override
+        public int onStartCommand(Intent intent, int flags, int startId) {
+            «startForeground(2, buildNotification())»;
+            return START_NOT_STICKY;
+        }
+    }
+}
+"#),
+        ],
     ],
     good_projects: [
         [
@@ -344,7 +368,14 @@ fn check_jvm(file: &ParsedFile<'_>, android: &AndroidSide, target: &str, out: &m
             continue;
         }
         let Some(name) = class_name(file, class) else { continue };
-        let declarations: Vec<_> = android.services().filter(|s| names_class(s.item, package, name)).collect();
+        // A nested service is `Outer$Inner` in the manifest (its binary name).
+        let mut binary_name = name.to_string();
+        let mut outer = class;
+        while let Some(next) = enclosing_class(file.lang, outer) {
+            binary_name = format!("{}${binary_name}", class_name(file, next).unwrap_or_default());
+            outer = next;
+        }
+        let declarations: Vec<_> = android.services().filter(|s| names_class(s.item, package, &binary_name)).collect();
         // Undeclared (or declared only in a manifest we did not read): nothing to compare with.
         let Some(untyped) = declarations.iter().find(|d| !has_type(d.item)) else { continue };
         if declarations.iter().any(|d| has_type(d.item)) {

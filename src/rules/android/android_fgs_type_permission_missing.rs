@@ -51,8 +51,46 @@ permission before the service starts (location, camera, microphone, health senso
 </manifest>
 "#),
         ],
+        [
+            ("settings.gradle", "include ':app'\n"),
+            ("app/build.gradle", "apply plugin: 'com.android.application'\nandroid { defaultConfig { targetSdkVersion 34 } }\n"),
+            ("app/src/main/AndroidManifest.xml", r#"<manifest xmlns:android="http://schemas.android.com/apk/res/android" package="com.example.run">
+    <uses-permission android:name="android.permission.FOREGROUND_SERVICE" />
+    <application>
+        <service android:name=".RunTracker" «android:foregroundServiceType="location"» />
+    </application>
+</manifest>
+"#),
+            ("app/src/main/java/com/example/run/RunTracker.java", r#"package com.example.run;
+
+// The app's own service promotes itself (seen in the Java file pass).
+public class RunTracker extends Service {
+    @Override
+    public int onStartCommand(Intent intent, int flags, int startId) {
+        startForeground(1, notification());
+        return START_STICKY;
+    }
+}
+"#),
+        ],
     ],
     good_projects: [
+        [
+            ("settings.gradle", "include ':app'\n"),
+            ("app/build.gradle", "apply plugin: 'com.android.application'\nandroid { defaultConfig { targetSdkVersion 34 } }\n"),
+            ("app/src/main/AndroidManifest.xml", r#"<manifest xmlns:android="http://schemas.android.com/apk/res/android" package="com.example.gallery">
+    <application>
+        <service android:name=".MediaPlaybackService" android:foregroundServiceType="mediaPlayback" />
+    </application>
+</manifest>
+"#),
+            ("app/src/main/java/com/example/gallery/MediaPlaybackService.java", r#"package com.example.gallery;
+
+// A media browser for Android Auto; it never promotes itself to the foreground.
+public class MediaPlaybackService extends MediaBrowserServiceCompat {
+}
+"#),
+        ],
         [
             ("settings.gradle.kts", "include(\":app\")\n"),
             ("app/build.gradle.kts", "plugins { id(\"com.android.application\") }\nandroid { defaultConfig { targetSdk = 35 } }\n"),

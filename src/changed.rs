@@ -23,7 +23,10 @@ use std::time::{Duration, Instant};
 /// - `core.pager`, `pager.*`: never a pager;
 /// - `submodule.recurse`, `diff.ignoreSubmodules`: no git runs inside submodules, whose own
 ///   configuration this list would not cover;
-/// - `core.askPass`, `credential.helper`: nothing here needs credentials.
+/// - `core.askPass`, `credential.helper`: nothing here needs credentials;
+/// - `protocol.allow=never` (and `GIT_NO_LAZY_FETCH`): a partial clone would otherwise fetch
+///   missing objects from its remote, over the network and through `core.sshCommand` or a
+///   remote helper.
 ///
 /// Filter drivers (`filter.<name>.clean`, `.process`, `.smudge`) and diff drivers
 /// (`diff.<name>.textconv`, `.command`) have names chosen by the repository; each one the
@@ -38,6 +41,7 @@ const SAFE_CONFIG: &[&str] = &[
     "diff.ignoreSubmodules=all",
     "core.askPass=",
     "credential.helper=",
+    "protocol.allow=never",
 ];
 
 /// A git command in `dir` with the caller's `GIT_*` environment removed, no system
@@ -52,6 +56,7 @@ fn git(dir: &Path, extra: &[String]) -> Command {
     cmd.env("GIT_CONFIG_NOSYSTEM", "1")
         .env("GIT_OPTIONAL_LOCKS", "0")
         .env("GIT_TERMINAL_PROMPT", "0")
+        .env("GIT_NO_LAZY_FETCH", "1")
         .arg("--no-pager")
         .arg("-C")
         .arg(dir);

@@ -12,6 +12,7 @@ use std::collections::HashSet;
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::time::{Duration, Instant};
 
 /// Settings given to every git invocation, above any configuration file. Each one that names a
 /// command is emptied or switched off:
@@ -22,7 +23,10 @@ use std::process::Command;
 /// - `core.pager`, `pager.*`: never a pager;
 /// - `submodule.recurse`, `diff.ignoreSubmodules`: no git runs inside submodules, whose own
 ///   configuration this list would not cover;
-/// - `core.askPass`, `credential.helper`: nothing here needs credentials.
+/// - `core.askPass`, `credential.helper`: nothing here needs credentials;
+/// - `protocol.allow=never` (and `GIT_NO_LAZY_FETCH`): a partial clone would otherwise fetch
+///   missing objects from its remote, over the network and through `core.sshCommand` or a
+///   remote helper.
 ///
 /// Filter drivers (`filter.<name>.clean`, `.process`, `.smudge`) and diff drivers
 /// (`diff.<name>.textconv`, `.command`) have names chosen by the repository; each one the
@@ -37,6 +41,7 @@ const SAFE_CONFIG: &[&str] = &[
     "diff.ignoreSubmodules=all",
     "core.askPass=",
     "credential.helper=",
+    "protocol.allow=never",
 ];
 
 /// A git command in `dir` with the caller's `GIT_*` environment removed, no system
@@ -51,6 +56,7 @@ fn git(dir: &Path, extra: &[String]) -> Command {
     cmd.env("GIT_CONFIG_NOSYSTEM", "1")
         .env("GIT_OPTIONAL_LOCKS", "0")
         .env("GIT_TERMINAL_PROMPT", "0")
+        .env("GIT_NO_LAZY_FETCH", "1")
         .arg("--no-pager")
         .arg("-C")
         .arg(dir);
@@ -60,12 +66,55 @@ fn git(dir: &Path, extra: &[String]) -> Command {
     cmd
 }
 
+/// How long one git call may take (seconds) before it is stopped: a repository's configuration
+/// can make git wait forever (an `include.path` naming a FIFO). `BGLINT_GIT_TIMEOUT` overrides it.
+const GIT_TIMEOUT_SECS: u64 = 120;
+
 fn run(mut cmd: Command) -> anyhow::Result<Vec<u8>> {
-    let out = cmd.output().map_err(|e| anyhow::anyhow!("--changed-since needs git, which could not be run: {e}"))?;
-    if !out.status.success() {
-        anyhow::bail!("{}", String::from_utf8_lossy(&out.stderr).trim());
+    use std::io::Read;
+    use std::process::Stdio;
+    let limit = std::env::var("BGLINT_GIT_TIMEOUT")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .map(Duration::from_secs)
+        .unwrap_or(Duration::from_secs(GIT_TIMEOUT_SECS));
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| anyhow::anyhow!("--changed-since needs git, which could not be run: {e}"))?;
+    let reader = |mut pipe: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            let _ = pipe.read_to_end(&mut bytes);
+            bytes
+        })
+    };
+    let stdout = reader(Box::new(child.stdout.take().expect("piped")));
+    let stderr = reader(Box::new(child.stderr.take().expect("piped")));
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait()? {
+            break status;
+        }
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            anyhow::bail!(
+                "--changed-since: git did not finish within {} s (is something in this repository's git \
+                 configuration waiting, such as an include of a named pipe?)",
+                limit.as_secs()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    let stdout = stdout.join().unwrap_or_default();
+    let stderr = stderr.join().unwrap_or_default();
+    if !status.success() {
+        anyhow::bail!("{}", String::from_utf8_lossy(&stderr).trim());
     }
-    Ok(out.stdout)
+    Ok(stdout)
 }
 
 /// `-c` settings that empty every filter and diff driver the repository's configuration (with

@@ -329,6 +329,18 @@ fn changed_since_runs_nothing_the_repository_configures() {
     assert!(report.contains("lib/b.dart"), "{report}");
     assert!(!report.contains("lib/a.dart"), "{report}");
 
+    // A configuration that makes git wait forever stops with an error, not a hang.
+    let fifo = markers.path().join("config-pipe");
+    mkfifo(&fifo);
+    git(root, &["config", "include.path", fifo.to_str().unwrap()]);
+    let mut cmd = bglint();
+    cmd.args(["check", "--changed-since", "HEAD", "."]).current_dir(root).env("BGLINT_GIT_TIMEOUT", "2");
+    let o = run_within(cmd, Duration::from_secs(30));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("did not finish"), "{}", stderr(&o));
+    let config = std::fs::read_to_string(root.join(".git/config")).unwrap();
+    std::fs::write(root.join(".git/config"), config.replace("[include]", "[x]")).unwrap();
+
     // A ref that looks like an option is not passed to git as one.
     let o = run(&["check", "--changed-since=--output=x", "."], root);
     assert_eq!(o.status.code(), Some(2));

@@ -9,8 +9,8 @@ cd "$(dirname "$0")/.."
 cargo build --release --quiet
 bin=target/release/bglint
 
-files=$(find "$corpus" -type f \( -name '*.dart' -o -name '*.swift' -o -name '*.kt' -o -name '*.kts' \) | wc -l)
-bytes=$(find "$corpus" -type f \( -name '*.dart' -o -name '*.swift' -o -name '*.kt' -o -name '*.kts' \) -print0 | du -cb --files0-from=- | tail -1 | cut -f1)
+files=$(find "$corpus" -type f \( -name '*.dart' -o -name '*.swift' -o -name '*.kt' -o -name '*.kts' -o -name '*.java' \) | wc -l)
+bytes=$(find "$corpus" -type f \( -name '*.dart' -o -name '*.swift' -o -name '*.kt' -o -name '*.kts' -o -name '*.java' \) -print0 | du -cb --files0-from=- | tail -1 | cut -f1)
 echo "corpus: $corpus — $files source files, $((bytes / 1000000)) MB (before ignore rules)"
 echo "cores: $(nproc)"
 

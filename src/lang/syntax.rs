@@ -75,9 +75,20 @@ impl<'t> Call<'t> {
         self.args.iter().copied().filter(|a| a.label.is_none()).nth(index)
     }
 
-    /// Every closure handed to the call, as an argument or trailing.
+    /// Every closure handed to the call, as an argument or trailing. A Java anonymous class
+    /// argument (`new Runnable() { … }`) counts by its body.
     pub fn closures(&self, lang: Language) -> Vec<Node<'t>> {
-        let mut out: Vec<Node<'t>> = self.args.iter().map(|a| a.value).filter(|v| is_closure(lang, *v)).collect();
+        let mut out: Vec<Node<'t>> = self
+            .args
+            .iter()
+            .map(|a| match a.value.kind() {
+                "object_creation_expression" if lang == Language::Java => {
+                    a.value.named_children(&mut a.value.walk()).find(|c| c.kind() == "class_body").unwrap_or(a.value)
+                }
+                _ => a.value,
+            })
+            .filter(|v| is_closure(lang, *v))
+            .collect();
         out.extend(self.trailing_closures.iter().copied());
         out
     }
@@ -601,6 +612,19 @@ mod tests {
         assert_eq!(found[3].1.as_deref(), Some("this"));
         assert_eq!(found[5], ("tick".to_string(), Some("this".to_string()), 0));
         assert_eq!(found[6], ("Intent".to_string(), None, 2));
+    }
+
+    #[test]
+    fn java_closures_are_lambdas_and_anonymous_classes() {
+        let code = "class A { void f() { handler.postDelayed(() -> tick(), 5000); handler.post(new Runnable() { @Override public void run() { tock(); } }); } }";
+        let src = SourceFile::new("T.java", code);
+        let file = ParsedFile::parse(Language::Java, &src).unwrap();
+        let all = calls_in(&file, file.root());
+        for (inner, outer) in [("tick", "postDelayed"), ("tock", "post")] {
+            let call = all.iter().find(|c| c.name == inner).unwrap();
+            let closure = ancestors(call.node).find(|a| is_closure(Language::Java, *a)).unwrap();
+            assert_eq!(call_receiving_closure(&file, closure).map(|c| c.name), Some(outer));
+        }
     }
 
     #[test]

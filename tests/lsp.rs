@@ -558,3 +558,21 @@ fn diagnostic_positions_use_one_line_index_per_file() {
     assert_eq!(last.range.start.line as usize, (count - 1) * step / line.len());
     assert_eq!((last.range.start.character, last.range.end.character), (8, 19));
 }
+
+/// An open buffer gets the bounds of a file on disk: one over the size limit is not analysed.
+#[test]
+fn an_oversized_buffer_is_skipped_like_an_oversized_file() {
+    let app = flutter_app();
+    let root = app.path().canonicalize().unwrap();
+    let mut client = Client::start(&root);
+    let big = root.join("lib/big.dart");
+    let text = DART.repeat((5 << 20) / DART.len());
+    let started = Instant::now();
+    client.open(&big, "dart", &text);
+    assert_eq!(client.diagnostics_for(&big), Vec::<Value>::new());
+    assert!(started.elapsed() < Duration::from_secs(20));
+    let small = root.join("lib/small.dart");
+    client.open(&small, "dart", DART);
+    assert!(!client.diagnostics_for(&small).is_empty(), "the same code, under the limit, is analysed");
+    client.shutdown();
+}

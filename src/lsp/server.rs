@@ -25,7 +25,7 @@ use crate::engine::{self, Engine, Options, TreeCache};
 use crate::lang::{InputEdit, Point};
 use crate::project::discover::Role;
 use crate::rules::Registry;
-use crate::source::{SourceFile, DEFAULT_MAX_FILE_BYTES};
+use crate::source::{SkipReason, SourceFile, DEFAULT_MAX_FILE_BYTES};
 
 pub struct Server {
     connection: Connection,
@@ -297,7 +297,11 @@ impl Server {
         let only = (!whole_project).then(|| Arc::new(HashSet::from([changed.to_path_buf()])));
         let open = &self.open;
         let load_source = |path: &Path| match open.get(path) {
-            Some(text) => Ok(SourceFile::new(path, text.as_str())),
+            // The bounds and guards of a file on disk apply to a buffer too.
+            Some(text) if text.len() as u64 > DEFAULT_MAX_FILE_BYTES => {
+                Err(SkipReason::TooLarge { bytes: text.len() as u64, limit: DEFAULT_MAX_FILE_BYTES })
+            }
+            Some(text) => SourceFile::from_bytes(path, text.as_bytes().to_vec()),
             None => SourceFile::load(path, DEFAULT_MAX_FILE_BYTES),
         };
         let load_bytes = |path: &Path| -> Result<Vec<u8>, String> {

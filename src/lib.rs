@@ -7,6 +7,8 @@ pub mod cli;
 pub mod config;
 pub mod diagnostics;
 pub mod engine;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod lang;
 pub mod lsp;
 pub mod project;

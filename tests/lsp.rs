@@ -564,7 +564,7 @@ fn diagnostic_positions_use_one_line_index_per_file() {
 fn an_oversized_buffer_is_skipped_like_an_oversized_file() {
     let app = flutter_app();
     let root = app.path().canonicalize().unwrap();
-    let mut client = Client::start(&root);
+    let client = Client::start(&root);
     let big = root.join("lib/big.dart");
     let text = DART.repeat((5 << 20) / DART.len());
     let started = Instant::now();

@@ -488,6 +488,11 @@ fn stdio_oversized_messages_are_answered_and_skipped_without_allocating() {
 #[test]
 fn stdio_malformed_messages_get_json_rpc_errors_and_the_session_goes_on() {
     let mut process = Process::start();
+    // Before initialize: a stray response is ignored, a request is refused, and neither ends it.
+    process.send(json!({ "jsonrpc": "2.0", "id": 5, "result": null }));
+    process.send(json!({ "jsonrpc": "2.0", "id": 6, "method": "textDocument/hover", "params": {} }));
+    let reply = process.reply();
+    assert_eq!((reply["id"].clone(), reply["error"]["code"].clone()), (json!(6), json!(-32002)), "{reply}");
     initialize(&mut process);
     let cases: [(&[u8], i64); 5] = [
         (b"Content-Length: 5\r\n\r\nhello", -32700),

@@ -67,9 +67,27 @@ fn canonical(path: &Path) -> PathBuf {
     }
 }
 
+/// The `initialize` request, answering other requests with `ServerNotInitialized` and ignoring
+/// notifications and responses (lsp-server's `initialize_start` ends the session on a response
+/// or an early `exit`). `None` when the client leaves first.
+fn wait_for_initialize(connection: &Connection) -> Option<(RequestId, serde_json::Value)> {
+    loop {
+        match connection.receiver.recv().ok()? {
+            Message::Request(r) if r.method == "initialize" => return Some((r.id, r.params)),
+            Message::Request(r) => {
+                let code = lsp_server::ErrorCode::ServerNotInitialized as i32;
+                let message = format!("{} before initialize", r.method);
+                let _ = connection.sender.send(Message::Response(Response::new_err(r.id, code, message)));
+            }
+            Message::Notification(n) if n.method == "exit" => return None,
+            Message::Notification(_) | Message::Response(_) => {}
+        }
+    }
+}
+
 impl Server {
     pub fn run(connection: Connection) -> anyhow::Result<()> {
-        let (id, params) = connection.initialize_start()?;
+        let Some((id, params)) = wait_for_initialize(&connection) else { return Ok(()) };
         let init: InitializeParams = serde_json::from_value(params).unwrap_or_default();
         let utf8 = init
             .capabilities

@@ -8,6 +8,8 @@ pub mod config;
 pub mod diagnostics;
 pub mod engine;
 pub mod fsio;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod lang;
 pub mod lsp;
 pub mod project;

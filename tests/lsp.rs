@@ -372,3 +372,212 @@ fn multi_root_workspaces_keep_projects_apart() {
     }
     client.shutdown();
 }
+
+/// The real `bglint lsp` over pipes, fed crafted bytes; every wait is bounded, so a regression
+/// (a hang, an abort) fails the test instead of stalling it.
+struct Process {
+    child: std::process::Child,
+    stdin: Option<std::process::ChildStdin>,
+    replies: std::sync::mpsc::Receiver<Value>,
+}
+
+impl Process {
+    fn start() -> Process {
+        use std::io::BufRead;
+        use std::process::{Command, Stdio};
+        let mut child = Command::new(env!("CARGO_BIN_EXE_bglint"))
+            .arg("lsp")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdin = child.stdin.take();
+        let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+        let (tx, replies) = std::sync::mpsc::channel();
+        std::thread::spawn(move || loop {
+            // A minimal client-side reader: `Content-Length`, blank line, body.
+            let mut length = None;
+            loop {
+                let mut line = String::new();
+                if stdout.read_line(&mut line).unwrap_or(0) == 0 {
+                    return;
+                }
+                let line = line.trim_end();
+                if line.is_empty() {
+                    break;
+                }
+                if let Some(n) = line.strip_prefix("Content-Length: ") {
+                    length = n.parse::<usize>().ok();
+                }
+            }
+            let mut body = vec![0; length.expect("the server frames its replies")];
+            std::io::Read::read_exact(&mut stdout, &mut body).unwrap();
+            if tx.send(serde_json::from_slice(&body).expect("the server writes JSON")).is_err() {
+                return;
+            }
+        });
+        Process { child, stdin, replies }
+    }
+
+    fn send_raw(&mut self, bytes: &[u8]) {
+        use std::io::Write;
+        let stdin = self.stdin.as_mut().unwrap();
+        stdin.write_all(bytes).unwrap();
+        stdin.flush().unwrap();
+    }
+
+    fn send(&mut self, message: Value) {
+        let body = message.to_string();
+        self.send_raw(format!("Content-Length: {}\r\n\r\n{body}", body.len()).as_bytes());
+    }
+
+    fn reply(&self) -> Value {
+        self.replies.recv_timeout(Duration::from_secs(20)).expect("the server answers within 20 s")
+    }
+
+    /// Waits (bounded) for the process to end after stdin is closed.
+    fn finish(mut self) -> std::process::ExitStatus {
+        drop(self.stdin.take());
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                panic!("the server did not end within 20 s of its input closing");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Peak resident memory so far, in bytes (Linux; `None` elsewhere).
+    fn peak_memory(&self) -> Option<u64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
+        let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+        Some(line.split_whitespace().nth(1)?.parse::<u64>().ok()? * 1024)
+    }
+}
+
+fn initialize(process: &mut Process) {
+    process.send(json!({ "jsonrpc": "2.0", "id": 1, "method": "initialize",
+                         "params": { "processId": null, "rootUri": null, "capabilities": {} } }));
+    assert!(process.reply()["result"]["capabilities"].is_object());
+    process.send(json!({ "jsonrpc": "2.0", "method": "initialized", "params": {} }));
+}
+
+#[test]
+fn stdio_oversized_messages_are_answered_and_skipped_without_allocating() {
+    for length in ["1000000000000", "3000000000"] {
+        let mut process = Process::start();
+        initialize(&mut process);
+        process.send_raw(format!("Content-Length: {length}\r\n\r\n{{\"jsonrpc\":").as_bytes());
+        let reply = process.reply();
+        assert_eq!(reply["id"], Value::Null, "{reply}");
+        assert_eq!(reply["error"]["code"], -32600, "{reply}");
+        assert!(reply["error"]["message"].as_str().unwrap().contains(length), "{reply}");
+        if let Some(peak) = process.peak_memory() {
+            assert!(peak < 512 << 20, "a {length}-byte header made the server use {peak} bytes");
+        }
+        let status = process.finish();
+        assert!(status.code().is_some(), "ended by a signal (an abort?): {status:?}");
+    }
+}
+
+#[test]
+fn stdio_malformed_messages_get_json_rpc_errors_and_the_session_goes_on() {
+    let mut process = Process::start();
+    // Before initialize: a stray response is ignored, a request is refused, and neither ends it.
+    process.send(json!({ "jsonrpc": "2.0", "id": 5, "result": null }));
+    process.send(json!({ "jsonrpc": "2.0", "id": 6, "method": "textDocument/hover", "params": {} }));
+    let reply = process.reply();
+    assert_eq!((reply["id"].clone(), reply["error"]["code"].clone()), (json!(6), json!(-32002)), "{reply}");
+    initialize(&mut process);
+    let cases: [(&[u8], i64); 5] = [
+        (b"Content-Length: 5\r\n\r\nhello", -32700),
+        (b"Content-Length: 3\r\n\r\n[1]", -32600),
+        (b"Content-Length: 4\r\n\r\n\xff\xfe{}", -32700),
+        (b"Content-Length: 30\r\n\r\n{\"jsonrpc\":\"2.0\",\"id\":[1,2,3]}", -32600),
+        (b"X-Nonsense\r\n\r\n", -32700),
+    ];
+    for (bytes, code) in cases {
+        process.send_raw(bytes);
+        let reply = process.reply();
+        assert_eq!(reply["error"]["code"], code, "{} -> {reply}", String::from_utf8_lossy(bytes));
+        assert_eq!(reply["id"], Value::Null, "{reply}");
+    }
+    // A request with a usable id that is not a request gets its id back.
+    process.send(json!({ "jsonrpc": "2.0", "id": 7, "method": 12 }));
+    let reply = process.reply();
+    assert_eq!((reply["id"].clone(), reply["error"]["code"].clone()), (json!(7), json!(-32600)), "{reply}");
+    // And the session still works, through shutdown and exit.
+    process.send(json!({ "jsonrpc": "2.0", "id": 8, "method": "textDocument/hover",
+        "params": { "textDocument": { "uri": "file:///nonexistent/a.dart" }, "position": { "line": 0, "character": 0 } } }));
+    assert_eq!(process.reply()["id"], 8);
+    process.send(json!({ "jsonrpc": "2.0", "id": 9, "method": "shutdown" }));
+    assert_eq!(process.reply()["id"], 9);
+    process.send(json!({ "jsonrpc": "2.0", "method": "exit" }));
+    assert_eq!(process.finish().code(), Some(0));
+}
+
+/// Thousands of findings in a 3 MB file: one line index per file, not a scan from the start
+/// of the file per position (which took minutes).
+#[test]
+fn diagnostic_positions_use_one_line_index_per_file() {
+    use bglint::diagnostics::{Diagnostic, Label, Severity};
+    use bglint::lsp::convert::{Encoding, Positions};
+    let line = "  await Workmanager().registerPeriodicTask('é', 'x', frequency: const Duration(minutes: 5));\n";
+    let text: std::sync::Arc<str> = line.repeat(3_000_000 / line.len()).into();
+    let count = 20_000;
+    let step = text.len() / count / line.len() * line.len();
+    let diagnostics: Vec<Diagnostic> = (0..count)
+        .map(|i| {
+            let at = i * step + 8;
+            Diagnostic {
+                rule: "some-rule",
+                severity: Severity::Warning,
+                path: "/tmp/a.dart".into(),
+                text: text.clone(),
+                span: at..at + 11,
+                message: String::new(),
+                help: String::new(),
+                docs_url: String::new(),
+                labels: vec![Label {
+                    path: "/tmp/a.dart".into(),
+                    text: text.clone(),
+                    span: at..at,
+                    message: String::new(),
+                }],
+                fix: None,
+                context: String::new(),
+            }
+        })
+        .collect();
+    let started = Instant::now();
+    let mut positions = Positions::new(Encoding::Utf16);
+    let converted: Vec<_> = diagnostics.iter().map(|d| positions.diagnostic(d)).collect();
+    let took = started.elapsed();
+    assert!(took < Duration::from_secs(5), "{count} positions took {took:?}");
+    let last = &converted[count - 1];
+    assert_eq!(last.range.start.line as usize, (count - 1) * step / line.len());
+    assert_eq!((last.range.start.character, last.range.end.character), (8, 19));
+}
+
+/// An open buffer gets the bounds of a file on disk: one over the size limit is not analysed.
+#[test]
+fn an_oversized_buffer_is_skipped_like_an_oversized_file() {
+    let app = flutter_app();
+    let root = app.path().canonicalize().unwrap();
+    let client = Client::start(&root);
+    let big = root.join("lib/big.dart");
+    let text = DART.repeat((5 << 20) / DART.len());
+    let started = Instant::now();
+    client.open(&big, "dart", &text);
+    assert_eq!(client.diagnostics_for(&big), Vec::<Value>::new());
+    assert!(started.elapsed() < Duration::from_secs(20));
+    let small = root.join("lib/small.dart");
+    client.open(&small, "dart", DART);
+    assert!(!client.diagnostics_for(&small).is_empty(), "the same code, under the limit, is analysed");
+    client.shutdown();
+}

@@ -8,15 +8,19 @@
 
 pub mod convert;
 mod server;
+pub mod transport;
 
 use lsp_server::Connection;
 
-/// Serves one client on stdin/stdout until it sends `exit`.
+/// Serves one client on stdin/stdout until it sends `exit`. Frames are read by
+/// [`transport::FrameReader`]: bounded in size, and a malformed one is answered, not fatal.
 pub fn serve_stdio() -> anyhow::Result<()> {
-    let (connection, io_threads) = Connection::stdio();
-    serve(connection)?;
-    io_threads.join()?;
-    Ok(())
+    let (connection, writer) = transport::stdio();
+    let served = serve(connection);
+    // The connection is gone: the writer drains what the server sent, then ends. The reader
+    // may be blocked on stdin; the process ends without it.
+    let _ = writer.join();
+    served
 }
 
 /// Serves one client on `connection` (stdio, or an in-memory pair in tests).

@@ -25,11 +25,11 @@ use crate::engine::{self, Engine, Options, TreeCache};
 use crate::lang::{InputEdit, Point};
 use crate::project::discover::Role;
 use crate::rules::Registry;
-use crate::source::{SourceFile, DEFAULT_MAX_FILE_BYTES};
+use crate::source::{SkipReason, SourceFile, DEFAULT_MAX_FILE_BYTES};
 
 pub struct Server {
     connection: Connection,
-    engine: Engine,
+    engine: &'static Engine,
     registry: &'static Registry,
     encoding: Encoding,
     roots: Vec<PathBuf>,
@@ -44,6 +44,15 @@ pub struct Server {
     /// The URI the client used for each (canonical) path: diagnostics go back under it, so a
     /// client comparing URI strings finds them even through symlinks or other percent-encodings.
     client_uris: HashMap<PathBuf, lsp_types::Uri>,
+    /// `shutdown` was answered: requests other than `exit` are refused from now on.
+    shut_down: bool,
+}
+
+/// One engine per process: its queries compile once, however many sessions (tests, fuzzing)
+/// the process serves.
+fn shared_engine(registry: &'static Registry) -> &'static Engine {
+    static ENGINE: std::sync::OnceLock<Engine> = std::sync::OnceLock::new();
+    ENGINE.get_or_init(|| Engine::new(registry))
 }
 
 /// A path with symlinks resolved (the folder's, when the file does not exist yet): editors may
@@ -58,9 +67,27 @@ fn canonical(path: &Path) -> PathBuf {
     }
 }
 
+/// The `initialize` request, answering other requests with `ServerNotInitialized` and ignoring
+/// notifications and responses (lsp-server's `initialize_start` ends the session on a response
+/// or an early `exit`). `None` when the client leaves first.
+fn wait_for_initialize(connection: &Connection) -> Option<(RequestId, serde_json::Value)> {
+    loop {
+        match connection.receiver.recv().ok()? {
+            Message::Request(r) if r.method == "initialize" => return Some((r.id, r.params)),
+            Message::Request(r) => {
+                let code = lsp_server::ErrorCode::ServerNotInitialized as i32;
+                let message = format!("{} before initialize", r.method);
+                let _ = connection.sender.send(Message::Response(Response::new_err(r.id, code, message)));
+            }
+            Message::Notification(n) if n.method == "exit" => return None,
+            Message::Notification(_) | Message::Response(_) => {}
+        }
+    }
+}
+
 impl Server {
     pub fn run(connection: Connection) -> anyhow::Result<()> {
-        let (id, params) = connection.initialize_start()?;
+        let Some((id, params)) = wait_for_initialize(&connection) else { return Ok(()) };
         let init: InitializeParams = serde_json::from_value(params).unwrap_or_default();
         let utf8 = init
             .capabilities
@@ -85,7 +112,9 @@ impl Server {
             "capabilities": capabilities,
             "serverInfo": { "name": "bglint", "version": env!("CARGO_PKG_VERSION") },
         });
-        connection.initialize_finish(id, result)?;
+        // Not `initialize_finish`, which ends the session when the next message is anything but
+        // `initialized`: the main loop takes whatever comes.
+        let _ = connection.sender.send(Message::Response(Response::new_ok(id, result)));
         let mut roots: Vec<PathBuf> = init
             .workspace_folders
             .unwrap_or_default()
@@ -100,7 +129,7 @@ impl Server {
         let registry = Registry::builtin()?;
         let mut server = Server {
             connection,
-            engine: Engine::new(registry),
+            engine: shared_engine(registry),
             registry,
             encoding,
             roots,
@@ -109,6 +138,7 @@ impl Server {
             published: HashMap::new(),
             trees: Arc::new(TreeCache::default()),
             client_uris: HashMap::new(),
+            shut_down: false,
         };
         server.main_loop()
     }
@@ -117,16 +147,27 @@ impl Server {
         while let Ok(message) = self.connection.receiver.recv() {
             match message {
                 Message::Request(request) => {
-                    if self.connection.handle_shutdown(&request)? {
-                        return Ok(());
+                    if self.shut_down {
+                        let code = lsp_server::ErrorCode::InvalidRequest as i32;
+                        let message = "the server is shut down".to_string();
+                        let _ = self
+                            .connection
+                            .sender
+                            .send(Message::Response(Response::new_err(request.id, code, message)));
+                    } else if request.method == "shutdown" {
+                        self.shut_down = true;
+                        self.respond(request.id, serde_json::Value::Null);
+                    } else {
+                        self.on_request(request);
                     }
-                    self.on_request(request);
                 }
                 Message::Notification(notification) => {
                     if notification.method == "exit" {
                         return Ok(());
                     }
-                    self.on_notification(notification);
+                    if !self.shut_down {
+                        self.on_notification(notification);
+                    }
                 }
                 Message::Response(_) => {}
             }
@@ -274,7 +315,11 @@ impl Server {
         let only = (!whole_project).then(|| Arc::new(HashSet::from([changed.to_path_buf()])));
         let open = &self.open;
         let load_source = |path: &Path| match open.get(path) {
-            Some(text) => Ok(SourceFile::new(path, text.as_str())),
+            // The bounds and guards of a file on disk apply to a buffer too.
+            Some(text) if text.len() as u64 > DEFAULT_MAX_FILE_BYTES => {
+                Err(SkipReason::TooLarge { bytes: text.len() as u64, limit: DEFAULT_MAX_FILE_BYTES })
+            }
+            Some(text) => SourceFile::from_bytes(path, text.as_bytes().to_vec()),
             None => SourceFile::load(path, DEFAULT_MAX_FILE_BYTES),
         };
         let load_bytes = |path: &Path| -> Result<Vec<u8>, String> {
@@ -331,8 +376,8 @@ impl Server {
 
     fn publish(&mut self, path: &Path, diagnostics: Vec<Diagnostic>) {
         let Some(uri) = self.client_uris.get(path).cloned().or_else(|| convert::uri(path)) else { return };
-        let lsp: Vec<lsp_types::Diagnostic> =
-            diagnostics.iter().map(|d| convert::diagnostic(d, self.encoding)).collect();
+        let mut positions = convert::Positions::new(self.encoding);
+        let lsp: Vec<lsp_types::Diagnostic> = diagnostics.iter().map(|d| positions.diagnostic(d)).collect();
         self.published.insert(path.to_path_buf(), diagnostics);
         let params = PublishDiagnosticsParams { uri, diagnostics: lsp, version: None };
         let notification = Notification::new(PublishDiagnostics::METHOD.to_string(), params);
@@ -386,16 +431,14 @@ impl Server {
         let end = convert::offset(&text, params.range.end, self.encoding);
         let uri = params.text_document.uri.clone();
         let mut actions = Vec::new();
+        let mut positions = convert::Positions::new(self.encoding);
         for d in self.at(&path, start, end) {
-            let lsp_diagnostic = convert::diagnostic(d, self.encoding);
+            let lsp_diagnostic = positions.diagnostic(d);
             if let Some(fix) = &d.fix {
                 let edits = fix
                     .edits
                     .iter()
-                    .map(|e| TextEdit {
-                        range: convert::range(&text, &e.span, self.encoding),
-                        new_text: e.replacement.clone(),
-                    })
+                    .map(|e| TextEdit { range: positions.range(&text, &e.span), new_text: e.replacement.clone() })
                     .collect();
                 actions.push(CodeActionOrCommand::CodeAction(CodeAction {
                     title: fix.description.clone(),
@@ -409,7 +452,7 @@ impl Server {
                     ..Default::default()
                 }));
             }
-            if let Some(edit) = suppression_edit(&path, &text, d, self.encoding) {
+            if let Some(edit) = suppression_edit(&path, &text, d, &mut positions) {
                 actions.push(CodeActionOrCommand::CodeAction(CodeAction {
                     title: format!("Suppress {} here (bglint-ignore)", d.rule),
                     kind: Some(CodeActionKind::QUICKFIX),
@@ -453,7 +496,7 @@ fn input_edit(text: &str, start: usize, end: usize, new_text: &str) -> InputEdit
 
 /// A `bglint-ignore` comment on its own line above the finding, indented like it, with a
 /// placeholder for the reason; in the comment syntax of the file.
-fn suppression_edit(path: &Path, text: &str, d: &Diagnostic, encoding: Encoding) -> Option<TextEdit> {
+fn suppression_edit(path: &Path, text: &str, d: &Diagnostic, positions: &mut convert::Positions) -> Option<TextEdit> {
     let line_start = text[..d.span.start.min(text.len())].rfind('\n').map_or(0, |i| i + 1);
     let indent: String = text[line_start..].chars().take_while(|c| *c == ' ' || *c == '\t').collect();
     let body = format!("bglint-ignore {}: <reason>", d.rule);
@@ -463,6 +506,6 @@ fn suppression_edit(path: &Path, text: &str, d: &Diagnostic, encoding: Encoding)
         "yaml" | "yml" | "toml" => format!("# {body}"),
         _ => return None,
     };
-    let at = convert::position(text, line_start, encoding);
+    let at = positions.range(text, &(line_start..line_start)).start;
     Some(TextEdit { range: lsp_types::Range { start: at, end: at }, new_text: format!("{indent}{comment}\n") })
 }

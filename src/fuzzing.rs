@@ -22,6 +22,7 @@ pub const SOURCES: &[(&str, &str)] = &[
     ("dart", "lib/fuzzed.dart"),
     ("swift", "ios/Runner/Fuzzed.swift"),
     ("kotlin", "android/app/src/main/kotlin/com/example/Fuzzed.kt"),
+    ("java", "android/app/src/main/java/com/example/Fuzzed.java"),
 ];
 
 /// Every target by name, for the smoke test and the seed script.
@@ -29,6 +30,7 @@ pub const TARGETS: &[&str] = &[
     "dart",
     "swift",
     "kotlin",
+    "java",
     "plist",
     "manifest",
     "gradle_groovy",

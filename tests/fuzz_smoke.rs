@@ -78,7 +78,7 @@ macro_rules! smoke_tests {
     };
 }
 
-smoke_tests!(dart, swift, kotlin, plist, manifest, gradle_groovy, gradle_kts, pubspec, config, baseline, lsp);
+smoke_tests!(dart, swift, kotlin, java, plist, manifest, gradle_groovy, gradle_kts, pubspec, config, baseline, lsp);
 
 #[test]
 fn every_target_is_smoked() {

@@ -14,3 +14,4 @@ pub mod report;
 pub mod rules;
 pub mod source;
 pub mod suppress;
+pub mod walk;

@@ -2,7 +2,6 @@
 //! parses it at most once, runs one merged query pass and the Rust rules, and stamps findings.
 
 pub mod stats;
-pub mod walk;
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -23,6 +22,7 @@ use crate::rules::native::NativeRule;
 use crate::rules::{ProjectCode, Registry, RuleContext, RuleImpl};
 use crate::source::{SkipReason, SourceFile, DEFAULT_MAX_FILE_BYTES};
 use crate::suppress;
+use crate::walk;
 
 #[derive(Debug, Clone)]
 pub struct Options {

@@ -256,7 +256,7 @@ impl Server {
             .files
             .entry(root.clone())
             .or_insert_with(|| {
-                engine::walk::collect(std::slice::from_ref(&root), 0, engine::is_relevant)
+                crate::walk::collect(std::slice::from_ref(&root), 0, engine::is_relevant)
                     .into_iter()
                     .map(|w| w.path().to_path_buf())
                     .collect()

@@ -106,7 +106,7 @@ pub type Loader<'a> = &'a (dyn Fn(&Path) -> Result<Vec<u8>, String> + Sync);
 
 /// Walks `roots` and discovers the projects in them, reading configuration from disk.
 pub fn discover_paths(roots: &[PathBuf], options: &DiscoveryOptions) -> Workspace {
-    let walked = crate::engine::walk::collect(roots, 0, |p| Role::of(p).is_some());
+    let walked = crate::walk::collect(roots, 0, |p| Role::of(p).is_some());
     let files: Vec<PathBuf> = walked.iter().map(|w| w.path().to_path_buf()).collect();
     discover(&files, &|p: &Path| std::fs::read(p).map_err(|e| e.to_string()), options)
 }

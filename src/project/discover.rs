@@ -104,9 +104,25 @@ impl Role {
 /// Reads a file's bytes (from disk, or from memory in tests and editors).
 pub type Loader<'a> = &'a (dyn Fn(&Path) -> Result<Vec<u8>, String> + Sync);
 
-/// Walks `roots` and discovers the projects in them, reading configuration from disk.
+/// Walks `roots` and discovers the projects in them and the projects that enclose them (looking
+/// upward, see [`super::enclosing`]), reading configuration from disk.
 pub fn discover_paths(roots: &[PathBuf], options: &DiscoveryOptions) -> Workspace {
-    let walked = crate::walk::collect(roots, 0, |p| Role::of(p).is_some());
+    let mut roots: Vec<PathBuf> = roots.to_vec();
+    let resolved: Vec<PathBuf> = roots.iter().filter_map(|r| r.canonicalize().ok()).collect();
+    let mut enclosing: Vec<PathBuf> = resolved
+        .iter()
+        .filter_map(|r| super::enclosing::enclosing_root(r))
+        .filter(|e| !resolved.iter().any(|r| e.starts_with(r)))
+        .collect();
+    enclosing.sort();
+    enclosing.dedup();
+    if !enclosing.is_empty() {
+        // One spelling for every path, so a project is found once.
+        roots = resolved;
+        roots.retain(|r| !enclosing.iter().any(|e| r.starts_with(e)));
+        roots.extend(enclosing);
+    }
+    let walked = crate::walk::collect(&roots, 0, |p| Role::of(p).is_some());
     let files: Vec<PathBuf> = walked.iter().map(|w| w.path().to_path_buf()).collect();
     discover(&files, &|p: &Path| std::fs::read(p).map_err(|e| e.to_string()), options)
 }

@@ -2,6 +2,7 @@
 //! files (Info.plist, entitlements, AndroidManifest.xml, Gradle, pubspec.yaml) declare.
 
 pub mod discover;
+pub mod enclosing;
 pub mod facts;
 pub mod gradle;
 pub mod manifest;

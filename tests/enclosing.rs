@@ -179,3 +179,56 @@ fn an_editor_rooted_below_the_project_or_with_no_root_sees_the_app_s_findings() 
     assert_eq!(editor_codes(Some(&root.join("lib/background")), &root.join(file)), expected);
     assert_eq!(editor_codes(None, &root.join(file)), expected);
 }
+
+const DART: &str =
+    "void f() {\n  Workmanager().registerPeriodicTask('p', 'p', frequency: const Duration(minutes: 1));\n}\n";
+const KOTLIN: &str =
+    "fun f() {\n    val r = PeriodicWorkRequest.Builder(W::class.java, 10, TimeUnit.MINUTES).build()\n}\n";
+const SWIFT: &str =
+    "func f() {\n    let trigger = UNTimeIntervalNotificationTrigger(timeInterval: 30, repeats: true)\n    _ = trigger\n}\n";
+
+#[test]
+fn test_code_is_left_out_by_default_and_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    let files: &[(&str, String)] = &[
+        (".git/HEAD", String::new()),
+        ("pubspec.yaml", "name: app\n".into()),
+        ("lib/a.dart", DART.into()),
+        ("test/a_test.dart", DART.into()),
+        ("integration_test/flow_test.dart", DART.into()),
+        ("test_driver/app.dart", DART.into()),
+        ("android/settings.gradle", String::new()),
+        ("android/app/src/main/kotlin/A.kt", KOTLIN.into()),
+        ("android/app/src/test/kotlin/ATest.kt", KOTLIN.into()),
+        ("android/app/src/androidTestDebug/kotlin/AInstrumented.kt", KOTLIN.into()),
+        ("ios/Runner.xcodeproj/project.pbxproj", String::new()),
+        ("ios/Runner/A.swift", SWIFT.into()),
+        ("ios/RunnerTests/ATests.swift", SWIFT.into()),
+        ("ios/Runner/Harness.swift", format!("import XCTest\n{SWIFT}")),
+    ];
+    for (name, text) in files {
+        let path = root.join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    let (found, summary) = check(&root, &[], &root);
+    let paths: BTreeSet<String> = found.iter().map(|(_, p, _)| p.clone()).collect();
+    let expected: BTreeSet<String> =
+        ["lib/a.dart", "android/app/src/main/kotlin/A.kt", "ios/Runner/A.swift"].map(String::from).into();
+    assert_eq!(paths, expected);
+    assert_eq!(summary["test_files_excluded"], 7, "{summary}");
+
+    let (all, summary) = check(&root, &["--include-tests"], &root);
+    assert_eq!(all.len(), 10, "{all:?}");
+    assert_eq!(summary["test_files_excluded"], 0);
+
+    std::fs::write(root.join("bglint.toml"), "include-tests = true\n").unwrap();
+    let (configured, _) = check(&root, &[], &root);
+    assert_eq!(configured, all);
+
+    // A test file named on the command line is checked.
+    std::fs::remove_file(root.join("bglint.toml")).unwrap();
+    let (named, _) = check(&root, &["test/a_test.dart"], &root);
+    assert_eq!(named.len(), 1);
+}

@@ -40,6 +40,8 @@ pub struct Options {
     pub only: Option<Arc<HashSet<PathBuf>>>,
     /// Previous syntax trees of open files, for incremental parsing (editors).
     pub trees: Option<Arc<TreeCache>>,
+    /// Analyse and report test code too (`--include-tests`, `include-tests` in bglint.toml).
+    pub include_tests: bool,
 }
 
 /// Syntax trees by file, kept between analyses of edited buffers. A tree is taken out while its
@@ -85,6 +87,7 @@ impl Default for Options {
             require_suppression_reason: false,
             only: None,
             trees: None,
+            include_tests: false,
         }
     }
 }
@@ -595,7 +598,7 @@ impl Engine {
                     if let Some(lang) = Language::from_path(&path) {
                         let wanted = options.only.as_ref().is_none_or(|only| only.contains(&path));
                         if wanted && (explicit || !walk::is_generated(&path)) {
-                            code.push((lang, path.clone()));
+                            code.push((lang, path.clone(), explicit));
                         }
                     }
                     all_paths.push(path);
@@ -607,7 +610,7 @@ impl Engine {
         for path in &context {
             if let Some(lang) = Language::from_path(path) {
                 if !walk::is_generated(path) {
-                    code.push((lang, path.clone()));
+                    code.push((lang, path.clone(), false));
                 }
             }
             all_paths.push(path.clone());
@@ -627,9 +630,20 @@ impl Engine {
         let results = Mutex::new(result);
         let failure: Mutex<Option<anyhow::Error>> = Mutex::new(None);
         let record = |f: &mut dyn FnMut(&mut RunResult)| f(&mut results.lock().unwrap_or_else(|e| e.into_inner()));
-        walk::parallel(code, options.threads, |(lang, path)| {
+        // Test code is left out (named files always count): by its place in its project, or
+        // for Swift by importing a test framework.
+        let is_test_path = |path: &Path, project: Option<usize>| {
+            let Some(i) = project else { return false };
+            path.strip_prefix(&workspace.projects[i].root).is_ok_and(project::test_code::is_test_path)
+        };
+        let skip_tests = !options.include_tests;
+        walk::parallel(code, options.threads, |(lang, path, explicit)| {
             let project = owner_of.get(path.as_path()).copied().flatten();
+            let test_path = skip_tests && !explicit && is_test_path(&path, project);
             if context.contains(&path) {
+                if test_path {
+                    return;
+                }
                 // Outside the analysed paths: only the signal words project checks ask about.
                 let Some(i) = project else { return };
                 let known = Known::of(&workspace.projects[i]);
@@ -637,24 +651,41 @@ impl Engine {
                     return;
                 }
                 if let Ok(source) = load_source(&path) {
+                    if skip_tests && lang == Language::Swift && project::test_code::imports_test_framework(&source.text)
+                    {
+                        return;
+                    }
                     let signals = self.signals_in(self.plan(lang), &source.text, known);
                     seen[i].lock().unwrap_or_else(|e| e.into_inner()).extend(signals);
                 }
                 return;
             }
-            if project.is_none() {
-                record(&mut |r| r.summary.files_without_project += 1);
+            if test_path {
+                record(&mut |r| r.summary.test_files_excluded += 1);
+                return;
             }
             let source = match load_source(&path) {
                 Ok(s) => s,
                 Err(reason) => {
                     record(&mut |r| {
                         r.summary.files_analyzed += 1;
+                        r.summary.files_without_project += usize::from(project.is_none());
                         r.skipped.push((path.clone(), reason.clone()));
                     });
                     return;
                 }
             };
+            if skip_tests
+                && !explicit
+                && lang == Language::Swift
+                && project::test_code::imports_test_framework(&source.text)
+            {
+                record(&mut |r| r.summary.test_files_excluded += 1);
+                return;
+            }
+            if project.is_none() {
+                record(&mut |r| r.summary.files_without_project += 1);
+            }
             if source.text.contains(suppress::MARKER) {
                 marked.lock().unwrap_or_else(|e| e.into_inner()).push((source.path.clone(), source.text.clone()));
             }

@@ -9,4 +9,5 @@ pub mod manifest;
 pub mod model;
 pub mod plist;
 pub mod pubspec;
+pub mod test_code;
 pub mod xml;

@@ -232,3 +232,17 @@ fn test_code_is_left_out_by_default_and_counted() {
     let (named, _) = check(&root, &["test/a_test.dart"], &root);
     assert_eq!(named.len(), 1);
 }
+
+#[test]
+fn an_editor_leaves_test_code_out_unless_the_configuration_brings_it_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    std::fs::create_dir_all(root.join(".git")).unwrap();
+    std::fs::create_dir_all(root.join("test")).unwrap();
+    std::fs::write(root.join("pubspec.yaml"), "name: app\n").unwrap();
+    let file = root.join("test/sync_test.dart");
+    std::fs::write(&file, DART).unwrap();
+    assert!(editor_codes(Some(&root), &file).is_empty());
+    std::fs::write(root.join("bglint.toml"), "include-tests = true\n").unwrap();
+    assert_eq!(editor_codes(Some(&root), &file).len(), 1);
+}

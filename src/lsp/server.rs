@@ -252,7 +252,12 @@ impl Server {
                 None => std::fs::read(path).map_err(|e| e.to_string()),
             }
         };
-        let options = Options { threads: 1, only, trees: Some(self.trees.clone()), ..Options::default() };
+        let metas: Vec<&crate::rules::meta::RuleMeta> = self.registry.rules.iter().map(|r| r.meta()).collect();
+        let mut configs = Configs::new(&metas);
+        // Test code follows `include-tests` of the buffer's nearest bglint.toml, as on the command line.
+        let include_tests = configs.for_file(changed).ok().flatten().and_then(|c| c.include_tests).unwrap_or(false);
+        let options =
+            Options { threads: 1, only, trees: Some(self.trees.clone()), include_tests, ..Options::default() };
         let checked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             self.engine.check_with_loaders(&all, &load_source, &load_bytes, &options)
         }));
@@ -267,8 +272,7 @@ impl Server {
                 return;
             }
         };
-        let metas: Vec<&crate::rules::meta::RuleMeta> = self.registry.rules.iter().map(|r| r.meta()).collect();
-        if let Err(e) = Configs::new(&metas).filter(&mut result, None) {
+        if let Err(e) = configs.filter(&mut result, None) {
             eprintln!("bglint lsp: {e}");
         }
         // Publish for the changed file, and after a project-wide check for every open file and

@@ -115,6 +115,11 @@ pub struct CheckArgs {
     /// (also `require-suppression-reason = true` in bglint.toml).
     #[arg(long)]
     pub require_suppression_reason: bool,
+    /// Also analyse test code (Dart test/, integration_test/, test_driver/; Android src/test*/,
+    /// src/androidTest*/; Swift *Tests/ and files importing XCTest or Testing), left out by
+    /// default (or `include-tests = true` in bglint.toml).
+    #[arg(long)]
+    pub include_tests: bool,
     /// Use this bglint.toml for every file instead of the nearest one above each file.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -383,6 +388,7 @@ fn check(registry: &'static Registry, args: CheckArgs) -> anyhow::Result<u8> {
             .unwrap_or(crate::project::discover::DEFAULT_ASSUMED_TARGET_SDK),
         require_suppression_reason: args.require_suppression_reason
             || run_config.as_ref().and_then(|c| c.require_suppression_reason).unwrap_or(false),
+        include_tests: args.include_tests || run_config.as_ref().and_then(|c| c.include_tests).unwrap_or(false),
         ..Options::default()
     };
     // Ask git first: a bad ref or a missing repository is a usage error, before any work.
@@ -512,6 +518,10 @@ pub const INIT_TEMPLATE: &str = r#"# bglint configuration. bglint uses the neare
 
 # Files not to analyse (globs relative to this file).
 # exclude = ["legacy/**", "**/generated/**"]
+
+# Test code (Dart test/, integration_test/, test_driver/; Android src/test*/, src/androidTest*/;
+# Swift *Tests/ and files importing XCTest or Testing) is left out unless this is true.
+# include-tests = false
 
 # The Android targetSdk to assume where Gradle names a value bglint cannot read
 # (for example `flutter.targetSdkVersion`).

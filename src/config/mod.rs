@@ -51,6 +51,10 @@ pub struct ConfigFile {
     pub assume_target_sdk: Option<u32>,
     /// Report a `bglint-ignore` comment without a reason as an error.
     pub require_suppression_reason: Option<bool>,
+    /// Also analyse test code (Dart `test/`, `integration_test/`, `test_driver/`; Android
+    /// `src/test*/`, `src/androidTest*/`; Swift `*Tests/` folders and files importing XCTest or
+    /// Testing), which is left out by default.
+    pub include_tests: Option<bool>,
 }
 
 /// `[[per-path]]`: rules ignored in the files some globs match.
@@ -114,6 +118,7 @@ pub struct Resolved {
     base: PathBuf,
     pub assume_target_sdk: Option<u32>,
     pub require_suppression_reason: Option<bool>,
+    pub include_tests: Option<bool>,
 }
 
 impl Resolved {
@@ -269,6 +274,7 @@ impl<'r> Configs<'r> {
             base: base.clone(),
             assume_target_sdk: None,
             require_suppression_reason: None,
+            include_tests: None,
         };
         let mut excludes = GlobSetBuilder::new();
         for (file_path, text, file) in chain.iter().rev() {
@@ -310,6 +316,7 @@ impl<'r> Configs<'r> {
             }
             resolved.require_suppression_reason =
                 file.require_suppression_reason.or(resolved.require_suppression_reason);
+            resolved.include_tests = file.include_tests.or(resolved.include_tests);
         }
         resolved.exclude = excludes.build().map_err(|e| ConfigError {
             path: path.to_path_buf(),

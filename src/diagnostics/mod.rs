@@ -126,6 +126,12 @@ pub struct Summary {
     pub files_with_syntax_errors: usize,
     /// Files that could not be analysed at all (binary, not UTF-8, too large, unreadable).
     pub files_skipped: usize,
+    /// Analysed files that belong to no Flutter, iOS or Android project: cross-file rules
+    /// could not judge them.
+    pub files_without_project: usize,
+    /// Test files (Dart `test/`, Android `src/test*/`, Swift test targets …) left out of the
+    /// run; `include-tests` brings them back.
+    pub test_files_excluded: usize,
     #[serde(serialize_with = "as_millis")]
     pub elapsed: Duration,
 }

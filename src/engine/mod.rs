@@ -2,7 +2,6 @@
 //! parses it at most once, runs one merged query pass and the Rust rules, and stamps findings.
 
 pub mod stats;
-pub mod walk;
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -23,6 +22,7 @@ use crate::rules::native::NativeRule;
 use crate::rules::{ProjectCode, Registry, RuleContext, RuleImpl};
 use crate::source::{SkipReason, SourceFile, DEFAULT_MAX_FILE_BYTES};
 use crate::suppress;
+use crate::walk;
 
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -40,6 +40,8 @@ pub struct Options {
     pub only: Option<Arc<HashSet<PathBuf>>>,
     /// Previous syntax trees of open files, for incremental parsing (editors).
     pub trees: Option<Arc<TreeCache>>,
+    /// Analyse and report test code too (`--include-tests`, `include-tests` in bglint.toml).
+    pub include_tests: bool,
 }
 
 /// Syntax trees by file, kept between analyses of edited buffers. A tree is taken out while its
@@ -85,6 +87,7 @@ impl Default for Options {
             require_suppression_reason: false,
             only: None,
             trees: None,
+            include_tests: false,
         }
     }
 }
@@ -315,6 +318,11 @@ impl Engine {
         ((active.any_declarative || active.any_native).then_some(active), signals)
     }
 
+    /// Whether a rule able to run on a project with `known` facts asks for signal words of `lang`.
+    fn wants_signals(&self, lang: Language, known: Known) -> bool {
+        self.plan(lang).signals.owners.iter().flatten().any(|&r| known.allows(self.registry.rules[r].meta()))
+    }
+
     /// The signal words in `text` that a rule able to run on the file's project asked for.
     fn signals_in(&self, plan: &LanguagePlan, text: &str, known: Known) -> Vec<String> {
         let wanted: Vec<bool> = plan
@@ -467,20 +475,70 @@ impl Engine {
         }
     }
 
-    /// Walks `paths`, finds the projects in them, analyses every Dart, Swift, Kotlin and Java file in
-    /// parallel, then runs the project checks.
+    /// Walks `paths`, finds the projects in them and the projects that enclose them (looking
+    /// upward too, so `lib/`, one file or a Flutter app's `ios/` use the app's facts), analyses
+    /// every Dart, Swift, Kotlin and Java file under `paths` in parallel, then runs the project
+    /// checks. Only files under `paths` are reported; the rest of an enclosing project is read
+    /// for its configuration and for the signal words project checks ask about, never analysed.
     pub fn check_paths(&self, paths: &[PathBuf], options: &Options) -> anyhow::Result<RunResult> {
         let started = Instant::now();
+        let mut given: Vec<(PathBuf, PathBuf)> = Vec::with_capacity(paths.len());
         for p in paths {
             if !p.exists() {
                 anyhow::bail!("{}: no such file or directory", p.display());
             }
+            let resolved = resolve(p).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?;
+            given.push((p.clone(), resolved));
         }
-        let walked = walk::collect(paths, options.threads, is_relevant);
+        let resolved: Vec<PathBuf> = given.iter().map(|(_, r)| r.clone()).collect();
+        let under_given = |path: &Path| resolved.iter().any(|r| path.starts_with(r));
+        let mut enclosing: Vec<PathBuf> = resolved
+            .iter()
+            .filter_map(|r| project::enclosing::enclosing_root(r).filter(|root| root != r && !under_given(root)))
+            .collect();
+        enclosing.sort();
+        enclosing.dedup();
+        let outer = enclosing.clone();
+        enclosing.retain(|root| !outer.iter().any(|o| o != root && root.starts_with(o)));
+
+        let walked = walk::collect(&resolved, options.threads, is_relevant);
+        let context: Vec<PathBuf> = if enclosing.is_empty() {
+            Vec::new()
+        } else {
+            walk::collect(&enclosing, options.threads, |p| is_relevant(p) && !under_given(p))
+                .into_iter()
+                .filter_map(|w| match w {
+                    walk::Walked::File { path, .. } => Some(path),
+                    walk::Walked::Unreadable { .. } => None,
+                })
+                .collect()
+        };
         let max = options.max_file_bytes;
         let load_source = move |path: &Path| SourceFile::load(path, max);
         let load_bytes = |path: &Path| -> Result<Vec<u8>, String> { std::fs::read(path).map_err(|e| e.to_string()) };
-        let mut result = self.run(walked, &load_source, &load_bytes, options)?;
+        let mut result = self.run(walked, context, &load_source, &load_bytes, options)?;
+        // Report under the paths as the user wrote them.
+        let shown = |path: &Path| display_as_given(path, &given);
+        for d in &mut result.diagnostics {
+            d.path = shown(&d.path);
+            for l in &mut d.labels {
+                l.path = shown(&l.path);
+            }
+        }
+        for (path, _) in &mut result.skipped {
+            *path = shown(path);
+        }
+        for path in &mut result.syntax_error_files {
+            *path = shown(path);
+        }
+        let orphans = result.summary.files_without_project;
+        if orphans > 0 {
+            let files = if orphans == 1 { "1 analysed file".to_string() } else { format!("{orphans} analysed files") };
+            result.notes.push(format!(
+                "{files} belong to no Flutter, iOS or Android project (no pubspec.yaml, Xcode project or Gradle build \
+                 at or above them): cross-file rules could not check them; run from the app's root, or see `bglint projects`"
+            ));
+        }
         // A file named on the command line that bglint does not analyse is never dropped without
         // a word (found by walking a folder, it is: a folder holds many files bglint does not
         // read). Objective-C is only searched for signal words by project checks: not analysed.
@@ -510,7 +568,7 @@ impl Engine {
         let load_bytes = |path: &Path| lookup(path).ok_or_else(|| "not in memory".to_string());
         let walked =
             files.iter().map(|(p, _)| walk::Walked::File { path: p.clone(), explicit: false }).collect::<Vec<_>>();
-        let mut result = self.run(walked, &load_source, &load_bytes, options)?;
+        let mut result = self.run(walked, Vec::new(), &load_source, &load_bytes, options)?;
         result.summary.elapsed = started.elapsed();
         Ok(result)
     }
@@ -526,16 +584,19 @@ impl Engine {
     ) -> anyhow::Result<RunResult> {
         let started = Instant::now();
         let walked = files.iter().map(|p| walk::Walked::File { path: p.clone(), explicit: false }).collect();
-        let mut result = self.run(walked, load_source, load_bytes, options)?;
+        let mut result = self.run(walked, Vec::new(), load_source, load_bytes, options)?;
         result.summary.elapsed = started.elapsed();
         Ok(result)
     }
 
     /// The pipeline shared by disk and memory: discover projects, analyse each code file with
-    /// its project's facts, then run the project checks.
+    /// its project's facts, then run the project checks. `context` holds the files of enclosing
+    /// projects outside the analysed paths: used for discovery and project-check signals, never
+    /// analysed or reported.
     fn run(
         &self,
         walked: Vec<walk::Walked>,
+        context: Vec<PathBuf>,
         load_source: &(dyn Fn(&Path) -> Result<SourceFile, SkipReason> + Sync),
         load_bytes: Loader<'_>,
         options: &Options,
@@ -550,12 +611,22 @@ impl Engine {
                     if let Some(lang) = Language::from_path(&path) {
                         let wanted = options.only.as_ref().is_none_or(|only| only.contains(&path));
                         if wanted && (explicit || !walk::is_generated(&path)) {
-                            code.push((lang, path.clone()));
+                            code.push((lang, path.clone(), explicit));
                         }
                     }
                     all_paths.push(path);
                 }
             }
+        }
+        // Files of enclosing projects outside the analysed paths: signals only.
+        let context: HashSet<PathBuf> = context.into_iter().collect();
+        for path in &context {
+            if let Some(lang) = Language::from_path(path) {
+                if !walk::is_generated(path) {
+                    code.push((lang, path.clone(), false));
+                }
+            }
+            all_paths.push(path.clone());
         }
         let discovery = DiscoveryOptions { assumed_target_sdk: options.assumed_target_sdk };
         let workspace = project::discover::discover(&all_paths, load_bytes, &discovery);
@@ -572,21 +643,65 @@ impl Engine {
         let results = Mutex::new(result);
         let failure: Mutex<Option<anyhow::Error>> = Mutex::new(None);
         let record = |f: &mut dyn FnMut(&mut RunResult)| f(&mut results.lock().unwrap_or_else(|e| e.into_inner()));
-        walk::parallel(code, options.threads, |(lang, path)| {
+        // Test code is left out (named files always count): by its place in its project, or
+        // for Swift by importing a test framework.
+        let is_test_path = |path: &Path, project: Option<usize>| {
+            let Some(i) = project else { return false };
+            path.strip_prefix(&workspace.projects[i].root).is_ok_and(project::test_code::is_test_path)
+        };
+        let skip_tests = !options.include_tests;
+        walk::parallel(code, options.threads, |(lang, path, explicit)| {
+            let project = owner_of.get(path.as_path()).copied().flatten();
+            let test_path = skip_tests && !explicit && is_test_path(&path, project);
+            if context.contains(&path) {
+                if test_path {
+                    return;
+                }
+                // Outside the analysed paths: only the signal words project checks ask about.
+                let Some(i) = project else { return };
+                let known = Known::of(&workspace.projects[i]);
+                if !self.wants_signals(lang, known) {
+                    return;
+                }
+                if let Ok(source) = load_source(&path) {
+                    if skip_tests && lang == Language::Swift && project::test_code::imports_test_framework(&source.text)
+                    {
+                        return;
+                    }
+                    let signals = self.signals_in(self.plan(lang), &source.text, known);
+                    seen[i].lock().unwrap_or_else(|e| e.into_inner()).extend(signals);
+                }
+                return;
+            }
+            if test_path {
+                record(&mut |r| r.summary.test_files_excluded += 1);
+                return;
+            }
             let source = match load_source(&path) {
                 Ok(s) => s,
                 Err(reason) => {
                     record(&mut |r| {
                         r.summary.files_analyzed += 1;
+                        r.summary.files_without_project += usize::from(project.is_none());
                         r.skipped.push((path.clone(), reason.clone()));
                     });
                     return;
                 }
             };
+            if skip_tests
+                && !explicit
+                && lang == Language::Swift
+                && project::test_code::imports_test_framework(&source.text)
+            {
+                record(&mut |r| r.summary.test_files_excluded += 1);
+                return;
+            }
+            if project.is_none() {
+                record(&mut |r| r.summary.files_without_project += 1);
+            }
             if source.text.contains(suppress::MARKER) {
                 marked.lock().unwrap_or_else(|e| e.into_inner()).push((source.path.clone(), source.text.clone()));
             }
-            let project = owner_of.get(path.as_path()).copied().flatten();
             let known = project.map(|i| Known::of(&workspace.projects[i])).unwrap_or_default();
             let (active, signals) = self.prefilter(lang, &source.text, known);
             let active = if options.prefilter { active } else { Some(self.all_rules(lang)) };
@@ -683,6 +798,9 @@ impl Engine {
             }
         }
         self.apply_suppressions(&mut result, marked, options);
+        if !context.is_empty() {
+            result.diagnostics.retain(|d| !context.contains(&d.path));
+        }
         finish(&mut result);
         result.rules = self.reported_rules(&result.diagnostics);
         Ok(result)
@@ -874,4 +992,46 @@ pub fn check_text(engine: &Engine, path: &Path, text: &str) -> anyhow::Result<Fi
     let lang = Language::from_path(path)
         .ok_or_else(|| anyhow::anyhow!("{}: not a Dart, Swift, Kotlin or Java file", path.display()))?;
     engine.check_source(lang, &SourceFile::new(path, text))
+}
+
+/// `path` (resolved) as the user would name it: under the path they gave, in their spelling;
+/// elsewhere (a label into an enclosing project's Info.plist), relative to the working folder.
+fn display_as_given(path: &Path, given: &[(PathBuf, PathBuf)]) -> PathBuf {
+    let best = given.iter().filter(|(_, r)| path.starts_with(r)).max_by_key(|(_, r)| r.components().count());
+    if let Some((spelled, resolved)) = best {
+        let rest = path.strip_prefix(resolved).unwrap_or(Path::new(""));
+        return if rest.as_os_str().is_empty() { spelled.clone() } else { spelled.join(rest) };
+    }
+    let Ok(cwd) = std::env::current_dir().and_then(|d| d.canonicalize()) else { return path.to_path_buf() };
+    relative_to(path, &cwd).unwrap_or_else(|| path.to_path_buf())
+}
+
+/// `path` absolute with symlinks resolved, except a file's own name: a symlinked file keeps the
+/// name (and extension) it was given by.
+fn resolve(path: &Path) -> std::io::Result<PathBuf> {
+    if path.is_dir() {
+        return path.canonicalize();
+    }
+    let absolute = std::path::absolute(path)?;
+    match (absolute.parent(), absolute.file_name()) {
+        (Some(dir), Some(name)) => Ok(dir.canonicalize()?.join(name)),
+        _ => absolute.canonicalize(),
+    }
+}
+
+/// `path` relative to the folder `base` (both absolute), with `..` where needed.
+fn relative_to(path: &Path, base: &Path) -> Option<PathBuf> {
+    let common = path.components().zip(base.components()).take_while(|(a, b)| a == b).count();
+    // Sharing only the filesystem root: the absolute path reads better.
+    if common <= 1 {
+        return None;
+    }
+    let mut out = PathBuf::new();
+    for _ in base.components().skip(common) {
+        out.push("..");
+    }
+    for c in path.components().skip(common) {
+        out.push(c);
+    }
+    Some(out)
 }

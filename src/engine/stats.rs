@@ -6,9 +6,9 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use super::walk;
 use crate::lang::{self, Language};
 use crate::source::SourceFile;
+use crate::walk;
 
 #[derive(Debug, Default, Clone, serde::Serialize)]
 pub struct LanguageStats {

@@ -1,6 +1,8 @@
 //! Platform gates (rules-catalog §1.3): Dart code under `if (Platform.isAndroid)` never runs
 //! on iOS, and arguments of `AndroidSettings(…)` only matter on Android. Rules about one OS
-//! ask [`may_run_on`] and stay silent for code gated to the other.
+//! ask [`may_run_on`] and stay silent for code gated to the other. Collection-`if` elements
+//! (`if (Platform.isAndroid) ...[ … ]`) gate like statements; code under `if (kIsWeb)` and
+//! files that import web-only libraries (`dart:html`, `package:web/web.dart`, …) run on neither.
 
 use super::syntax::{ancestors, compact};
 use super::{Language, Node, ParsedFile};
@@ -54,6 +56,10 @@ impl Os {
 /// holds only elsewhere, `None` when it says nothing about platforms (or too much to tell).
 fn condition_means(text: &str, os: Os) -> Option<bool> {
     let text = compact(text);
+    let bare = text.trim_start_matches('(').trim_end_matches(')');
+    if bare == "kIsWeb" {
+        return Some(false);
+    }
     let mentions = |o: Os| o.checks().iter().any(|c| text.contains(c));
     let (this, other) = (mentions(os), mentions(os.other()));
     let negated = text.contains('!');
@@ -76,10 +82,13 @@ pub fn may_run_on(file: &ParsedFile<'_>, node: Node<'_>, os: Os) -> bool {
     if file.lang != Language::Dart {
         return true;
     }
+    if imports_web_only_library(file.text()) {
+        return false;
+    }
     let mut child = node;
     for ancestor in ancestors(node) {
         match ancestor.kind() {
-            "if_statement" | "conditional_expression" => {
+            "if_statement" | "if_element" | "conditional_expression" => {
                 let condition = ancestor.child_by_field_name("condition").or_else(|| ancestor.named_child(0));
                 if let Some(condition) = condition.filter(|c| *c != child) {
                     let in_consequence = ancestor.child_by_field_name("consequence") == Some(child);
@@ -105,6 +114,24 @@ pub fn may_run_on(file: &ParsedFile<'_>, node: Node<'_>, os: Os) -> bool {
         child = ancestor;
     }
     true
+}
+
+/// Libraries that exist only on the web: a file importing one is a web-only page.
+const WEB_ONLY_LIBRARIES: &[&str] = &[
+    "dart:html",
+    "dart:js_util",
+    "dart:js_interop",
+    "dart:ui_web",
+    "package:web/web.dart",
+    "package:flutter_web_plugins/",
+];
+
+fn imports_web_only_library(text: &str) -> bool {
+    text.lines().map(str::trim_start).filter(|l| l.starts_with("import ")).any(|line| {
+        // A conditional import (`import 'stub.dart' if (dart.library.html) 'web.dart'`) is not web-only.
+        let uri = line["import ".len()..].trim_start().trim_start_matches(['\'', '"']);
+        !line.contains(" if ") && WEB_ONLY_LIBRARIES.iter().any(|w| uri.starts_with(w))
+    })
 }
 
 /// `if (Platform.isIOS) return;` before `child` in `block`: the rest of the block is not `os`'s.
@@ -165,5 +192,19 @@ mod tests {
         assert!(runs("void f() { if (Platform.isAndroid || Platform.isIOS) { target(); } }", Os::Ios));
         assert!(!runs("void f() { x(AndroidSettings(a: target())); }", Os::Ios));
         assert!(runs("void f() { x(AppleSettings(a: target())); }", Os::Ios));
+    }
+
+    #[test]
+    fn collection_if_web_gates_and_web_only_files() {
+        let list = "List<Widget> f() => [ if (Platform.isAndroid) ...[ target() ], a() ];";
+        assert!(!runs(list, Os::Ios));
+        assert!(runs(list, Os::Android));
+        assert!(runs("List<Widget> f() => [ if (Platform.isAndroid) a() else target() ];", Os::Ios));
+        assert!(!runs("void f() { if (kIsWeb) { target(); } }", Os::Ios));
+        assert!(runs("void f() { if (kIsWeb) { a(); } else { target(); } }", Os::Ios));
+        assert!(runs("void f() { if (!kIsWeb) { target(); } }", Os::Ios));
+        let web = "import 'dart:html' as html;\nvoid f() { target(); }";
+        assert!(!runs(web, Os::Ios) && !runs(web, Os::Android));
+        assert!(runs("import 'a.dart' if (dart.library.html) 'b.dart';\nvoid f() { target(); }", Os::Ios));
     }
 }

@@ -32,8 +32,8 @@ pub struct Server {
     engine: &'static Engine,
     registry: &'static Registry,
     encoding: Encoding,
-    roots: Vec<PathBuf>,
-    /// Every relevant file of each root, as paths (walked once, refreshed when files change).
+    /// Every relevant file of each project root, as paths (walked once, refreshed when files
+    /// change).
     files: HashMap<PathBuf, Vec<PathBuf>>,
     /// Open buffers: their text is what is analysed, saved or not.
     open: HashMap<PathBuf, String>,
@@ -115,24 +115,13 @@ impl Server {
         // Not `initialize_finish`, which ends the session when the next message is anything but
         // `initialized`: the main loop takes whatever comes.
         let _ = connection.sender.send(Message::Response(Response::new_ok(id, result)));
-        let mut roots: Vec<PathBuf> = init
-            .workspace_folders
-            .unwrap_or_default()
-            .iter()
-            .filter_map(|f| convert::path(&f.uri))
-            .map(|p| canonical(&p))
-            .collect();
-        #[allow(deprecated)]
-        if roots.is_empty() {
-            roots.extend(init.root_uri.as_ref().and_then(convert::path).map(|p| canonical(&p)));
-        }
+        // Workspace folders are not needed: each buffer's project is found from its own path.
         let registry = Registry::builtin()?;
         let mut server = Server {
             connection,
             engine: shared_engine(registry),
             registry,
             encoding,
-            roots,
             files: HashMap::new(),
             open: HashMap::new(),
             published: HashMap::new(),
@@ -280,35 +269,15 @@ impl Server {
         }
     }
 
-    /// The workspace root that holds `path` (the deepest), or its folder when none does.
-    fn root_of(&self, path: &Path) -> PathBuf {
-        self.roots
-            .iter()
-            .filter(|r| path.starts_with(r))
-            .max_by_key(|r| r.components().count())
-            .cloned()
-            .unwrap_or_else(|| path.parent().map(Path::to_path_buf).unwrap_or_default())
-    }
-
     /// Re-checks after `changed` changed, and publishes the result.
     fn analyze(&mut self, changed: &Path) {
-        let root = self.root_of(changed);
-        let files = self
-            .files
-            .entry(root.clone())
-            .or_insert_with(|| {
-                engine::walk::collect(std::slice::from_ref(&root), 0, engine::is_relevant)
-                    .into_iter()
-                    .map(|w| w.path().to_path_buf())
-                    .collect()
-            })
-            .clone();
-        let mut all: Vec<PathBuf> = files;
-        for path in self.open.keys() {
-            if path.starts_with(&root) && !all.contains(path) && engine::is_relevant(path) {
-                all.push(path.clone());
-            }
-        }
+        let open: Vec<PathBuf> = self.open.keys().cloned().collect();
+        let (root, all) = scope_files(changed, &open, &mut self.files, &mut |root| {
+            crate::walk::collect(std::slice::from_ref(&root.to_path_buf()), 0, engine::is_relevant)
+                .into_iter()
+                .map(|w| w.path().to_path_buf())
+                .collect()
+        });
         // A project file (or bglint.toml) can change any finding in the project.
         let name = changed.file_name().and_then(|n| n.to_str()).unwrap_or("");
         let whole_project = Role::of(changed).is_some() || name == crate::config::FILE_NAME;
@@ -328,7 +297,12 @@ impl Server {
                 None => std::fs::read(path).map_err(|e| e.to_string()),
             }
         };
-        let options = Options { threads: 1, only, trees: Some(self.trees.clone()), ..Options::default() };
+        let metas: Vec<&crate::rules::meta::RuleMeta> = self.registry.rules.iter().map(|r| r.meta()).collect();
+        let mut configs = Configs::new(&metas);
+        // Test code follows `include-tests` of the buffer's nearest bglint.toml, as on the command line.
+        let include_tests = configs.for_file(changed).ok().flatten().and_then(|c| c.include_tests).unwrap_or(false);
+        let options =
+            Options { threads: 1, only, trees: Some(self.trees.clone()), include_tests, ..Options::default() };
         let checked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             self.engine.check_with_loaders(&all, &load_source, &load_bytes, &options)
         }));
@@ -343,8 +317,7 @@ impl Server {
                 return;
             }
         };
-        let metas: Vec<&crate::rules::meta::RuleMeta> = self.registry.rules.iter().map(|r| r.meta()).collect();
-        if let Err(e) = Configs::new(&metas).filter(&mut result, None) {
+        if let Err(e) = configs.filter(&mut result, None) {
             eprintln!("bglint lsp: {e}");
         }
         // Publish for the changed file, and after a project-wide check for every open file and
@@ -354,10 +327,10 @@ impl Server {
             by_file.entry(d.path.clone()).or_default().push(d);
         }
         let mut targets: Vec<PathBuf> = vec![changed.to_path_buf()];
-        if whole_project {
-            targets.extend(self.open.keys().filter(|p| p.starts_with(&root)).cloned());
+        if let (true, Some(root)) = (whole_project, &root) {
+            targets.extend(self.open.keys().filter(|p| p.starts_with(root)).cloned());
             targets.extend(by_file.keys().cloned());
-            targets.extend(self.published.keys().filter(|p| p.starts_with(&root)).cloned());
+            targets.extend(self.published.keys().filter(|p| p.starts_with(root)).cloned());
         }
         targets.sort();
         targets.dedup();
@@ -469,6 +442,28 @@ impl Server {
     }
 }
 
+/// The project root of `changed` and the files to analyse with it: the project's files (walked
+/// once per root through `walk`, cached in `cache`) plus open buffers inside it. The project is
+/// found by looking upward from the buffer, whatever the editor's workspace root; nothing
+/// outside it is walked, and a buffer that belongs to no project is analysed alone.
+fn scope_files(
+    changed: &Path,
+    open: &[PathBuf],
+    cache: &mut HashMap<PathBuf, Vec<PathBuf>>,
+    walk: &mut dyn FnMut(&Path) -> Vec<PathBuf>,
+) -> (Option<PathBuf>, Vec<PathBuf>) {
+    let Some(root) = crate::project::enclosing::enclosing_root(changed) else {
+        return (None, vec![changed.to_path_buf()]);
+    };
+    let mut all = cache.entry(root.clone()).or_insert_with(|| walk(&root)).clone();
+    for path in open.iter().chain([&changed.to_path_buf()]) {
+        if path.starts_with(&root) && !all.contains(path) && engine::is_relevant(path) {
+            all.push(path.clone());
+        }
+    }
+    (Some(root), all)
+}
+
 /// The tree-sitter edit for replacing `start..end` of `text` with `new_text` (positions are
 /// rows and byte columns in the text before and after).
 fn input_edit(text: &str, start: usize, end: usize, new_text: &str) -> InputEdit {
@@ -508,4 +503,44 @@ fn suppression_edit(path: &Path, text: &str, d: &Diagnostic, positions: &mut con
     };
     let at = positions.range(text, &(line_start..line_start)).start;
     Some(TextEdit { range: lsp_types::Range { start: at, end: at }, new_text: format!("{indent}{comment}\n") })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_buffer_with_no_project_is_analysed_alone_and_nothing_is_walked() {
+        let mut walked: Vec<PathBuf> = Vec::new();
+        let mut cache = HashMap::new();
+        for buffer in [PathBuf::from("/x.dart"), std::env::temp_dir().join("x.dart")] {
+            let (root, files) = scope_files(&buffer, &[], &mut cache, &mut |root| {
+                walked.push(root.to_path_buf());
+                Vec::new()
+            });
+            assert_eq!((root, files), (None, vec![buffer.clone()]));
+        }
+        assert!(walked.is_empty(), "walked {walked:?}");
+    }
+
+    #[test]
+    fn a_workspace_root_below_the_project_still_walks_the_project_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let app = dir.path().canonicalize().unwrap().join("app");
+        std::fs::create_dir_all(app.join("lib")).unwrap();
+        std::fs::create_dir_all(app.join(".git")).unwrap();
+        std::fs::write(app.join("pubspec.yaml"), "name: app\n").unwrap();
+        let buffer = app.join("lib/a.dart");
+        let mut walked: Vec<PathBuf> = Vec::new();
+        let mut cache = HashMap::new();
+        for _ in 0..2 {
+            let (root, files) = scope_files(&buffer, &[], &mut cache, &mut |root| {
+                walked.push(root.to_path_buf());
+                vec![root.join("pubspec.yaml")]
+            });
+            assert_eq!(root.as_ref(), Some(&app));
+            assert_eq!(files, vec![app.join("pubspec.yaml"), buffer.clone()]);
+        }
+        assert_eq!(walked, vec![app.clone()], "walked once, the project only");
+    }
 }

@@ -270,15 +270,15 @@ mod tests {
     fn oversized_malformed_and_good_frames_in_one_stream() {
         let good = br#"{"jsonrpc":"2.0","method":"initialized","params":{}}"#;
         let mut input = Vec::new();
-        input.extend_from_slice(b"Content-Length: 40\r\n\r\n");
-        input.extend_from_slice(&[b'x'; 40]);
+        input.extend_from_slice(b"Content-Length: 80\r\n\r\n");
+        input.extend_from_slice(&[b'x'; 80]);
         input.extend_from_slice(b"Content-Length: 5\r\n\r\nhello");
         input.extend_from_slice(b"Content-Length: 2\r\n\r\n[]");
         input.extend_from_slice(b"Content-Length: 30\r\n\r\n{\"jsonrpc\":\"2.0\",\"id\":\"a\"}    ");
         input.extend_from_slice(b"Content-Length: nope\r\n\r\n");
         input.extend_from_slice(format!("Content-Type: x\r\ncontent-length:{}\n\n", good.len()).as_bytes());
         input.extend_from_slice(good);
-        let out = frames(&input, 32);
+        let out = frames(&input, 64);
         assert_eq!(out.len(), 6, "{out:?}");
         assert_eq!(code(&out[0]), INVALID_REQUEST, "too large");
         assert_eq!(code(&out[1]), PARSE_ERROR);

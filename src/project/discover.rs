@@ -104,9 +104,25 @@ impl Role {
 /// Reads a file's bytes (from disk, or from memory in tests and editors).
 pub type Loader<'a> = &'a (dyn Fn(&Path) -> Result<Vec<u8>, String> + Sync);
 
-/// Walks `roots` and discovers the projects in them, reading configuration from disk.
+/// Walks `roots` and discovers the projects in them and the projects that enclose them (looking
+/// upward, see [`super::enclosing`]), reading configuration from disk.
 pub fn discover_paths(roots: &[PathBuf], options: &DiscoveryOptions) -> Workspace {
-    let walked = crate::engine::walk::collect(roots, 0, |p| Role::of(p).is_some());
+    let mut roots: Vec<PathBuf> = roots.to_vec();
+    let resolved: Vec<PathBuf> = roots.iter().filter_map(|r| r.canonicalize().ok()).collect();
+    let mut enclosing: Vec<PathBuf> = resolved
+        .iter()
+        .filter_map(|r| super::enclosing::enclosing_root(r))
+        .filter(|e| !resolved.iter().any(|r| e.starts_with(r)))
+        .collect();
+    enclosing.sort();
+    enclosing.dedup();
+    if !enclosing.is_empty() {
+        // One spelling for every path, so a project is found once.
+        roots = resolved;
+        roots.retain(|r| !enclosing.iter().any(|e| r.starts_with(e)));
+        roots.extend(enclosing);
+    }
+    let walked = crate::walk::collect(&roots, 0, |p| Role::of(p).is_some());
     let files: Vec<PathBuf> = walked.iter().map(|w| w.path().to_path_buf()).collect();
     discover(&files, &|p: &Path| std::fs::read(p).map_err(|e| e.to_string()), options)
 }
@@ -141,6 +157,10 @@ pub fn discover(files: &[PathBuf], load: Loader<'_>, options: &DiscoveryOptions)
             project.android = Some(AndroidSide { root: dir.join("android"), ..AndroidSide::default() });
         }
         projects.push(project);
+        // A Flutter app's macos/ is a macOS app of its own, never part of the iOS side.
+        if has_files_under(&dir.join("macos")) {
+            projects.push(Project::new(dir.join("macos"), ProjectKind::Macos));
+        }
     }
     let inside_flutter_side = |projects: &[Project], dir: &Path| {
         projects.iter().any(|p| {
@@ -164,7 +184,13 @@ pub fn discover(files: &[PathBuf], load: Loader<'_>, options: &DiscoveryOptions)
     ios_roots.sort();
     ios_roots.dedup();
     for root in ios_roots {
-        if !inside_flutter_side(&projects, &root) {
+        let in_macos = projects.iter().any(|p| p.kind == ProjectKind::Macos && root.starts_with(&p.root));
+        if inside_flutter_side(&projects, &root) || in_macos {
+            continue;
+        }
+        if builds_only_for_macos(&with_role, &root, load) {
+            projects.push(Project::new(root, ProjectKind::Macos));
+        } else {
             let mut project = Project::new(root.clone(), ProjectKind::Ios);
             project.ios = Some(IosSide { root, ..IosSide::default() });
             projects.push(project);
@@ -212,6 +238,10 @@ pub fn discover(files: &[PathBuf], load: Loader<'_>, options: &DiscoveryOptions)
                 continue;
             }
         };
+        // A macOS target's plist (in a project that also builds for iOS) is not the iOS app's.
+        if *role == Role::InfoPlist && contains(&bytes, b"LSMinimumSystemVersion") {
+            continue;
+        }
         let project = &mut workspace.projects[index];
         let binary_plist = matches!(role, Role::InfoPlist | Role::Entitlements) && plist::is_binary(&bytes);
         let text: Arc<str> = if binary_plist {
@@ -292,6 +322,35 @@ pub fn discover(files: &[PathBuf], load: Loader<'_>, options: &DiscoveryOptions)
         }
     }
     workspace
+}
+
+/// Whether the Xcode projects at `root` build only for macOS: `SDKROOT = macosx` and never
+/// `iphoneos` (a multi-platform project stays iOS; its macOS plists are left out by key).
+fn builds_only_for_macos(with_role: &[(&Path, Role)], root: &Path, load: Loader<'_>) -> bool {
+    let pbxprojs = with_role.iter().filter(|(p, r)| {
+        *r == Role::IosProjectMarker
+            && p.extension().is_some_and(|e| e == "pbxproj")
+            && p.parent().and_then(Path::parent) == Some(root)
+    });
+    let (mut macos, mut ios) = (false, false);
+    for (path, _) in pbxprojs {
+        let Ok(bytes) = load(path) else { continue };
+        if bytes.len() > MAX_CONFIG_BYTES {
+            continue;
+        }
+        let text = String::from_utf8_lossy(&bytes);
+        for line in text.lines() {
+            let Some(value) = line.trim().strip_prefix("SDKROOT") else { continue };
+            let value = value.trim_start().trim_start_matches('=').trim().trim_end_matches(';').trim_matches('"');
+            macos |= value == "macosx";
+            ios |= value == "iphoneos";
+        }
+    }
+    macos && !ios
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
 }
 
 /// The `INFOPLIST_FILE` build settings of an Xcode project (`Runner/Info.plist`,
@@ -419,6 +478,32 @@ mod tests {
         let names: Vec<String> = ios.plists.iter().map(|p| p.file.path.display().to_string()).collect();
         assert_eq!(names, ["ios/App/Info-Debug.plist"]);
         assert!(ios.has_mode("fetch") && !ios.has_mode("voip"));
+    }
+
+    #[test]
+    fn macos_targets_are_not_ios_apps() {
+        let mac_plist = "<plist><dict><key>LSMinimumSystemVersion</key><string>10.14</string>\
+            <key>UIBackgroundModes</key><array><string>voip</string></array></dict></plist>";
+        let ws = workspace(&[
+            ("app/pubspec.yaml", "name: app\n"),
+            ("app/ios/Runner.xcodeproj/project.pbxproj", "SDKROOT = iphoneos;\n"),
+            ("app/ios/Runner/Info.plist", PLIST),
+            ("app/macos/Runner.xcodeproj/project.pbxproj", "SDKROOT = macosx;\n"),
+            ("app/macos/Runner/Info.plist", mac_plist),
+            ("app/macos/Runner/AppDelegate.swift", ""),
+            ("Mac/Tool.xcodeproj/project.pbxproj", "\t\tSDKROOT = macosx;\n"),
+            ("Mac/Tool/Info.plist", STRAY),
+            ("Both/Both.xcodeproj/project.pbxproj", "SDKROOT = iphoneos;\nSDKROOT = macosx;\n"),
+            ("Both/iOS/Info.plist", PLIST),
+            ("Both/macOS/Info.plist", mac_plist),
+        ]);
+        let of = |p: &str| &ws.projects[ws.project_of(Path::new(p)).unwrap()];
+        assert_eq!(of("app/macos/Runner/AppDelegate.swift").kind, ProjectKind::Macos);
+        assert!(of("app/macos/Runner/AppDelegate.swift").ios_app().is_none());
+        assert!(!of("app/lib/main.dart").ios_app().unwrap().has_mode("voip"));
+        assert_eq!(of("Mac/Tool/main.swift").kind, ProjectKind::Macos);
+        let both = of("Both/iOS/x.swift").ios_app().unwrap();
+        assert!(both.has_mode("fetch") && !both.has_mode("voip"));
     }
 
     #[test]

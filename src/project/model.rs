@@ -25,6 +25,9 @@ pub enum ProjectKind {
     Ios,
     /// A Gradle build (`settings.gradle[.kts]`, or a module with a manifest).
     Android,
+    /// A macOS app: a Flutter app's `macos/`, or an Xcode project that builds only for macOS
+    /// (`SDKROOT = macosx`). It has no iOS side, so iOS rules never read its plists.
+    Macos,
 }
 
 impl ProjectKind {
@@ -33,6 +36,7 @@ impl ProjectKind {
             ProjectKind::Flutter => "flutter",
             ProjectKind::Ios => "ios",
             ProjectKind::Android => "android",
+            ProjectKind::Macos => "macos",
         }
     }
 }
@@ -117,6 +121,9 @@ impl Project {
     /// first thing to look at when a cross-file rule is silent or fires unexpectedly.
     pub fn describe(&self) -> String {
         let mut out = format!("{} project at {}\n", self.kind.as_str(), display(&self.root));
+        if self.kind == ProjectKind::Macos {
+            out.push_str("  macOS app: iOS rules do not read its Info.plist\n");
+        }
         if let Some(pubspec) = &self.pubspec {
             let names: Vec<&str> =
                 pubspec.facts.dependencies.iter().filter(|d| !d.dev).map(|d| d.name.as_str()).collect();

@@ -85,6 +85,12 @@ pub fn summary_line(result: &RunResult) -> String {
     if s.files_with_syntax_errors > 0 {
         line.push_str(&format!(", {} partly unreadable", plural(s.files_with_syntax_errors, "file")));
     }
+    if s.test_files_excluded > 0 {
+        line.push_str(&format!(
+            ", {} left out (--include-tests to check them)",
+            plural(s.test_files_excluded, "test file")
+        ));
+    }
     line.push_str(&format!(" in {:.2}s.", s.elapsed.as_secs_f64()));
     line
 }

@@ -82,6 +82,10 @@ struct PredicateSpec {
     inside: Option<Context>,
     not_inside: Option<Context>,
     file_lacks: Option<Vec<String>>,
+    /// Holds unless the captured code (a timer call with its callback) measures elapsed time
+    /// (`timeIntervalSince`, `fireDate`, …) and the timer is invalidated (in the callback or
+    /// elsewhere in the file): its author relies on it not firing while the app is suspended.
+    unless_measures_elapsed: Option<String>,
     /// Holds when the file's project has a known iOS app Info.plist that lacks this background mode.
     ios_mode_missing: Option<String>,
     /// Holds when the file's project has a known Android app manifest declaring none of these permissions.
@@ -137,6 +141,7 @@ enum Predicate {
     Inside(Context),
     NotInside(Context),
     FileLacks(Vec<String>),
+    UnlessMeasuresElapsed(String),
     IosModeMissing(String),
     AndroidPermissionMissing(Vec<String>),
     /// A package, and optionally the lowest version (major, minor) its constraint must allow.
@@ -255,6 +260,7 @@ fn compile_predicate(
         p.inside.is_some(),
         p.not_inside.is_some(),
         p.file_lacks.is_some(),
+        p.unless_measures_elapsed.is_some(),
         p.ios_mode_missing.is_some(),
         p.android_permission_missing.is_some(),
         p.depends_on.is_some(),
@@ -265,6 +271,7 @@ fn compile_predicate(
     if kinds.iter().filter(|k| **k).count() != 1 {
         bail!(
             "{where_}: each `where` entry needs exactly one of duration, argument, inside, not_inside, file_lacks, \
+             unless_measures_elapsed, \
              ios_mode_missing, android_permission_missing, depends_on, runs_on, target_sdk_at_least, \
              ios_background_tasks_configured"
         );
@@ -311,6 +318,9 @@ fn compile_predicate(
     if let Some(c) = p.not_inside {
         return Ok(Predicate::NotInside(c));
     }
+    if let Some(capture) = p.unless_measures_elapsed {
+        return Ok(Predicate::UnlessMeasuresElapsed(need(&capture)?));
+    }
     if let Some(mode) = p.ios_mode_missing {
         return Ok(Predicate::IosModeMissing(mode));
     }
@@ -352,6 +362,10 @@ fn has_capture(query: &str, name: &str) -> bool {
         !next.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '-' || c == '.')
     })
 }
+
+/// Code that compares a time with now: a callback using it measures how long the app was away.
+const ELAPSED_TIME_WORDS: &[&str] =
+    &["timeIntervalSince", "fireDate", "CFAbsoluteTimeGetCurrent", "systemUptime", ".distance(to:"];
 
 /// The call a capture denotes: the call itself, or the call owning an argument list.
 fn call_of<'t>(file: &'t ParsedFile<'_>, node: Node<'t>) -> Option<Call<'t>> {
@@ -396,6 +410,12 @@ pub fn evaluate<'t>(
             Predicate::Inside(ctx) => lifecycle::is_inside(file, report, *ctx),
             Predicate::NotInside(ctx) => !lifecycle::is_inside(file, report, *ctx),
             Predicate::FileLacks(words) => !words.iter().any(|w| file.text().contains(w.as_str())),
+            Predicate::UnlessMeasuresElapsed(c) => {
+                let code = file.node_text(capture(c)?);
+                let measures = ELAPSED_TIME_WORDS.iter().any(|w| code.contains(w));
+                let invalidated = code.contains("invalidate()") || file.text().contains(".invalidate()");
+                !(measures && invalidated)
+            }
             Predicate::IosModeMissing(mode) => {
                 let ios = cx.project.and_then(|p| p.ios_app())?;
                 if ios.has_mode(mode) {

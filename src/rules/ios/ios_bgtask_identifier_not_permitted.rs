@@ -192,6 +192,43 @@ Future<void> enablePolling() => BackgroundFetch.configure(BackgroundFetchConfig(
 Future<void> scheduleSync() => Workmanager().registerPeriodicTask('notes_sync', 'sync');
 "#),
         ],
+        [
+            ("pubspec.yaml", "name: notes\ndependencies:\n  workmanager: ^0.7.0\n"),
+            ("ios/Runner/Info.plist", r#"<?xml version="1.0" encoding="UTF-8"?>
+<plist version="1.0">
+<dict>
+    <key>BGTaskSchedulerPermittedIdentifiers</key>
+    <array>
+        <string>com.example.notes.periodic</string>
+    </array>
+</dict>
+</plist>
+"#),
+            ("lib/settings_page.dart", r#"import 'dart:io';
+import 'package:flutter/material.dart';
+import 'package:workmanager/workmanager.dart';
+
+// The Android-only switch sits behind a collection-if: it is never built on iOS.
+List<Widget> syncOptions() => [
+      const Text('Sync'),
+      if (Platform.isAndroid) ...[
+        TextButton(
+          onPressed: () => Workmanager().registerPeriodicTask('notes_android_sync', 'sync'),
+          child: const Text('Sync in the background'),
+        ),
+      ],
+    ];
+"#),
+            ("lib/web/export_page.dart", r#"import 'dart:html' as html;
+import 'package:workmanager/workmanager.dart';
+
+// A page of the web build only.
+void exportLater() {
+  html.window.console.log('export');
+  Workmanager().registerOneOffTask('notes_web_export', 'export');
+}
+"#),
+        ],
     ],
     check: Some(check),
     project_check: None,

@@ -1,5 +1,7 @@
 //! Finding the files to analyse: a gitignore-aware parallel walk (the `ignore` crate, as
-//! ripgrep and Ruff use) that skips what mobile projects generate or vendor.
+//! ripgrep and Ruff use) that skips what mobile projects generate or vendor, and the pool of
+//! big-stack worker threads. A layer under both project discovery and the engine, which both
+//! call it, so data flows one way (walk → project → engine).
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;

@@ -126,6 +126,9 @@ pub struct Summary {
     pub files_with_syntax_errors: usize,
     /// Files that could not be analysed at all (binary, not UTF-8, too large, unreadable).
     pub files_skipped: usize,
+    /// Of those, code files bglint should have analysed but could not (over the per-file time
+    /// budget, nested too deep, an internal error): the analysis is incomplete (exit code 2).
+    pub files_incomplete: usize,
     #[serde(serialize_with = "as_millis")]
     pub elapsed: Duration,
 }
@@ -183,5 +186,11 @@ impl RunResult {
     /// Files bglint failed on through a defect of its own (not the user's input).
     pub fn internal_errors(&self) -> usize {
         self.skipped.iter().filter(|(_, r)| matches!(r, SkipReason::InternalError(_))).count()
+    }
+
+    /// Code files left unanalysed by bglint's per-file bounds or an internal error: when
+    /// non-zero, the run is incomplete and must not pass CI.
+    pub fn incomplete_files(&self) -> usize {
+        self.skipped.iter().filter(|(_, r)| r.leaves_run_incomplete()).count()
     }
 }

@@ -82,6 +82,9 @@ pub fn summary_line(result: &RunResult) -> String {
     if s.files_skipped > 0 {
         line.push_str(&format!(", {} skipped", plural(s.files_skipped, "file")));
     }
+    if s.files_incomplete > 0 {
+        line.push_str(&format!(", analysis incomplete ({} not analysed)", plural(s.files_incomplete, "file")));
+    }
     if s.files_with_syntax_errors > 0 {
         line.push_str(&format!(", {} partly unreadable", plural(s.files_with_syntax_errors, "file")));
     }

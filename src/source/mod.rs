@@ -36,8 +36,19 @@ pub enum SkipReason {
     TooDeep {
         limit: usize,
     },
+    /// Parsing or the rules took longer than the per-file budget: generated or hostile input.
+    OverBudget(crate::lang::budget::OverBudget),
     /// A defect in bglint: a rule failed on this file. The run goes on without it.
     InternalError(String),
+}
+
+impl SkipReason {
+    /// Whether the file is code bglint should have analysed but could not, within its bounds
+    /// or through a defect of its own: the run is then incomplete (exit code 2). Files that are
+    /// not source text (binary, not UTF-8, over `--max-file-size`, unreadable) are only noted.
+    pub fn leaves_run_incomplete(&self) -> bool {
+        matches!(self, SkipReason::TooDeep { .. } | SkipReason::OverBudget(_) | SkipReason::InternalError(_))
+    }
 }
 
 impl std::fmt::Display for SkipReason {
@@ -54,6 +65,7 @@ impl std::fmt::Display for SkipReason {
             SkipReason::TooDeep { limit } => {
                 write!(f, "nests more than {limit} levels deep (real source stays under 150); not analysed")
             }
+            SkipReason::OverBudget(over) => write!(f, "not analysed: {over} (generated or hostile input?)"),
             SkipReason::InternalError(message) => {
                 write!(f, "hit an internal error in bglint, please report it: {message}")
             }

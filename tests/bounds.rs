@@ -168,3 +168,45 @@ fn mangled_kotlin_files_finish_and_never_crash() {
     assert!(v["summary"]["files_parsed"].as_u64().unwrap() > 0);
     assert!(!String::from_utf8_lossy(&o.stderr).contains("panicked"));
 }
+
+#[test]
+fn a_finding_on_a_minified_line_prints_a_short_frame_at_the_right_column() {
+    let call = "Workmanager().registerPeriodicTask('p', 'p', frequency: const Duration(minutes: 1));";
+    let pad = "var a = 1; ".repeat(10_000);
+    let text = format!("void f() {{\n{pad}{call}{pad}\n}}\n");
+    let dir = project(&[("lib/min.dart", text.as_bytes())]);
+    let o = bglint(&["check", "--color", "never"], dir.path());
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(1), "{}", &out[..out.len().min(2000)]);
+    assert!(out.len() < 4_000, "the frame is cut around the span: {} bytes", out.len());
+    let column = pad.chars().count() + call.find("const Duration").unwrap() + 1;
+    assert!(out.contains(&format!("lib/min.dart:2:{column}")), "{out}");
+    assert!(out.contains("…") && out.contains("registerPeriodicTask"), "{out}");
+    for format in ["json", "sarif"] {
+        let o = bglint(&["check", "--format", format], dir.path());
+        assert!(o.stdout.len() < 20_000, "{format}: {} bytes", o.stdout.len());
+    }
+    // The baseline stays small too.
+    let o = bglint(&["check", "--write-baseline", "b.json"], dir.path());
+    assert_eq!(o.status.code(), Some(0));
+    assert!(std::fs::metadata(dir.path().join("b.json")).unwrap().len() < 4_000);
+}
+
+#[test]
+fn old_mac_line_endings_report_the_right_line_and_honour_suppressions() {
+    let cr = BAD_DART.replace('\n', "\r");
+    let suppressed = cr.replace(
+        "void schedule() {\r",
+        "void schedule() {\r// bglint-ignore flutter-periodic-task-under-15-min: tested\r",
+    );
+    let dir = project(&[("lib/cr.dart", cr.as_bytes()), ("lib/quiet.dart", suppressed.as_bytes())]);
+    let o = bglint(&["check", "--color", "never"], dir.path());
+    let out = stdout(&o);
+    assert!(out.contains("lib/cr.dart:2:59"), "{out}");
+    assert!(!out.contains("lib/quiet.dart:"), "the suppression on the line above applies: {out}");
+    assert!(out.contains("2 │   Workmanager()"), "the frame shows line 2 alone: {out}");
+    let o = bglint(&["check", "--format", "json"], dir.path());
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["findings"][0]["start"]["line"], 2, "{v}");
+    assert_eq!(v["findings"][0]["start"]["column"], 59, "{v}");
+}

@@ -96,7 +96,11 @@ pub fn parse_within(
             *slot = Some(parser);
         }
         let Some(parser) = slot.as_mut() else { return Ok(None) };
-        let bytes = text.as_bytes();
+        // The grammars end `//` comments at `\n` only: in a file with old Mac line endings a
+        // comment would swallow the rest of the file. A lone `\r` is parsed as `\n` (same
+        // length, so every span still points at the same bytes of the file).
+        let normalized = lone_carriage_returns_as_newlines(text);
+        let bytes = normalized.as_deref().unwrap_or(text.as_bytes());
         let mut cancelled = false;
         let mut progress = |_: &tree_sitter::ParseState| {
             cancelled = deadline.passed();
@@ -115,6 +119,20 @@ pub fn parse_within(
         }
         Ok(tree)
     })
+}
+
+/// `text` with each `\r` not followed by `\n` replaced by `\n`, or `None` when it has none.
+fn lone_carriage_returns_as_newlines(text: &str) -> Option<Vec<u8>> {
+    let bytes = text.as_bytes();
+    let lone = |i: usize| bytes[i] == b'\r' && bytes.get(i + 1) != Some(&b'\n');
+    let first = (0..bytes.len()).find(|&i| lone(i))?;
+    let mut out = bytes.to_vec();
+    for (i, b) in out.iter_mut().enumerate().skip(first) {
+        if lone(i) {
+            *b = b'\n';
+        }
+    }
+    Some(out)
 }
 
 /// A parsed file: the one tree every rule reads.

@@ -17,6 +17,7 @@ pub fn display_path(path: &Path) -> String {
 
 pub mod checkstyle;
 pub(crate) mod fingerprint;
+mod frames;
 pub mod github;
 pub mod gitlab;
 pub mod junit;

@@ -106,6 +106,11 @@ pub struct CheckArgs {
     #[arg(long, default_value_t = crate::source::DEFAULT_MAX_FILE_BYTES,
           value_parser = clap::value_parser!(u64).range(1..=MAX_FILE_SIZE_LIMIT))]
     pub max_file_size: u64,
+    /// Seconds one file may take to parse and check before it is skipped and the run reported
+    /// incomplete (exit code 2). Real files take well under a second.
+    #[arg(long, value_name = "SECONDS", default_value_t = crate::lang::budget::FILE_TIME_LIMIT.as_secs_f64(),
+          value_parser = parse_time_limit)]
+    pub file_time_limit: f64,
     /// The Android targetSdk to assume where Gradle names a value bglint cannot resolve
     /// (`flutter.targetSdkVersion`); findings that depend on it say so.
     /// (default 35, or `assume-target-sdk` in bglint.toml).
@@ -382,6 +387,7 @@ fn check(registry: &'static Registry, args: CheckArgs) -> anyhow::Result<u8> {
     let options = Options {
         threads: args.threads,
         max_file_bytes: args.max_file_size,
+        file_time_limit: std::time::Duration::from_secs_f64(args.file_time_limit),
         assumed_target_sdk: args
             .assume_target_sdk
             .or(run_config.as_ref().and_then(|c| c.assume_target_sdk))
@@ -475,17 +481,31 @@ fn check(registry: &'static Registry, args: CheckArgs) -> anyhow::Result<u8> {
             }
         }
     }
-    if result.internal_errors() > 0 {
-        // Some files were not checked at all: CI must not pass on that.
-        let _ = writeln!(
-            std::io::stderr(),
-            "error: bglint failed on {} file(s) (see the notes above); please report it",
-            result.internal_errors()
-        );
+    if result.incomplete_files() > 0 {
+        // Some code was not checked at all: CI must not pass on that.
+        let internal = result.internal_errors();
+        let bounded = result.incomplete_files() - internal;
+        let mut why = Vec::new();
+        if bounded > 0 {
+            why.push(format!("{bounded} file(s) exceeded bglint's per-file bounds"));
+        }
+        if internal > 0 {
+            why.push(format!("bglint failed on {internal} file(s), please report it"));
+        }
+        let _ =
+            writeln!(std::io::stderr(), "error: the analysis is incomplete: {} (see the notes above)", why.join("; "));
         return Ok(EXIT_ERROR);
     }
     let threshold = args.fail_on.threshold();
     Ok(if result.diagnostics.iter().any(|d| d.severity >= threshold) { EXIT_FINDINGS } else { EXIT_CLEAN })
+}
+
+/// A per-file time limit: a positive number of seconds, at most an hour.
+fn parse_time_limit(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(secs) if secs > 0.0 && secs <= 3600.0 => Ok(secs),
+        _ => Err(format!("`{text}` is not a number of seconds between 0 and 3600")),
+    }
 }
 
 /// Writes a report to standard output (a closed pipe is not an error) or to a file

@@ -51,11 +51,16 @@ pub fn directives(path: &std::path::Path, text: &str) -> Vec<Directive> {
     }
     let openers = comment_openers(path);
     let mut found = Vec::new();
-    let mut offset = 0;
-    let all_lines: Vec<&str> = text.split('\n').collect();
+    // Lines as the reporters count them: `\n`, `\r\n` and a lone `\r` end a line.
+    let index = crate::source::LineIndex::new(text);
+    let (starts, all_lines): (Vec<usize>, Vec<&str>) = (0..index.line_count())
+        .map(|n| {
+            let range = index.line_range(text, n);
+            (range.start, &text[range])
+        })
+        .unzip();
     for (number, line) in all_lines.iter().enumerate() {
-        let line_start = offset;
-        offset += line.len() + 1;
+        let line_start = starts[number];
         let Some(at) = line.find(MARKER) else { continue };
         let Some(opener_at) = openers.iter().filter_map(|o| line[..at].rfind(o)).max() else { continue };
         let after = &line[at + MARKER.len()..];
@@ -74,7 +79,7 @@ pub fn directives(path: &std::path::Path, text: &str) -> Vec<Directive> {
         };
         let rules: Vec<String> =
             ids.split([',', ' ']).map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect();
-        let end = line_start + line.trim_end_matches('\r').trim_end().len();
+        let end = line_start + line.trim_end().len();
         let span = line_start + at..end.max(line_start + at + MARKER.len());
         let scope = if file_wide {
             Scope::File
@@ -114,6 +119,17 @@ impl Directive {
 mod tests {
     use super::*;
     use std::path::Path;
+
+    #[test]
+    fn old_mac_line_endings_count_lines_as_reporters_do() {
+        for eol in ["\r", "\r\n", "\n"] {
+            let text = ["a();", "// bglint-ignore rule-a: why", "b();"].join(eol);
+            let found = directives(Path::new("x.kt"), &text);
+            assert_eq!(found.len(), 1, "{eol:?}");
+            assert_eq!(found[0].scope, Scope::Line(2), "{eol:?}");
+            assert_eq!(&text[found[0].span.clone()], "bglint-ignore rule-a: why", "{eol:?}");
+        }
+    }
 
     #[test]
     fn directive_forms() {

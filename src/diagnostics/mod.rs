@@ -101,11 +101,28 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    /// The flagged text with whitespace collapsed: stable under reformatting and moves.
+    /// The flagged text with whitespace collapsed: stable under reformatting and moves. Past
+    /// [`MAX_SNIPPET_BYTES`] (flagged code in minified text) it is cut, and a hash of the whole
+    /// is appended so different long snippets stay apart: baselines stay small.
     pub fn normalized_snippet(&self) -> String {
-        collapse_whitespace(self.text.get(self.span.clone()).unwrap_or(""))
+        let full = collapse_whitespace(self.text.get(self.span.clone()).unwrap_or(""));
+        if full.len() <= MAX_SNIPPET_BYTES {
+            return full;
+        }
+        let mut cut = MAX_SNIPPET_BYTES;
+        while !full.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        // FNV-1a 64: stable across Rust versions and platforms.
+        let hash =
+            full.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
+        format!("{}… ({} bytes, fnv1a {hash:016x})", &full[..cut], full.len())
     }
 }
+
+/// Flagged text longer than this (whitespace collapsed) is cut in baselines and fingerprints;
+/// real findings are a call or a declaration, far shorter.
+pub const MAX_SNIPPET_BYTES: usize = 1000;
 
 /// Text with every run of whitespace collapsed to one space and none at either end: what
 /// identifies flagged code across reformatting (baselines, fingerprints).
@@ -132,6 +149,9 @@ pub struct Summary {
     /// Test files (Dart `test/`, Android `src/test*/`, Swift test targets …) left out of the
     /// run; `include-tests` brings them back.
     pub test_files_excluded: usize,
+    /// Of those, code files bglint should have analysed but could not (over the per-file time
+    /// budget, nested too deep, an internal error): the analysis is incomplete (exit code 2).
+    pub files_incomplete: usize,
     #[serde(serialize_with = "as_millis")]
     pub elapsed: Duration,
 }
@@ -189,5 +209,11 @@ impl RunResult {
     /// Files bglint failed on through a defect of its own (not the user's input).
     pub fn internal_errors(&self) -> usize {
         self.skipped.iter().filter(|(_, r)| matches!(r, SkipReason::InternalError(_))).count()
+    }
+
+    /// Code files left unanalysed by bglint's per-file bounds or an internal error: when
+    /// non-zero, the run is incomplete and must not pass CI.
+    pub fn incomplete_files(&self) -> usize {
+        self.skipped.iter().filter(|(_, r)| r.leaves_run_incomplete()).count()
     }
 }

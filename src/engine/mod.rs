@@ -13,7 +13,7 @@ use streaming_iterator::StreamingIterator;
 
 use crate::diagnostics::{Diagnostic, Finding, RuleInfo, Severity};
 pub use crate::diagnostics::{RunResult, Summary};
-use crate::lang::{syntax, Language, ParsedFile};
+use crate::lang::{budget, syntax, Language, ParsedFile};
 use crate::project;
 use crate::project::discover::{DiscoveryOptions, Loader, Role, DEFAULT_ASSUMED_TARGET_SDK};
 use crate::project::facts::ConfigKind;
@@ -29,6 +29,8 @@ pub struct Options {
     /// Worker threads; 0 means one per core.
     pub threads: usize,
     pub max_file_bytes: u64,
+    /// Wall time one file may take (parse and rules); past it the file is skipped.
+    pub file_time_limit: std::time::Duration,
     /// The Android targetSdk assumed where Gradle names a value bglint cannot resolve.
     pub assumed_target_sdk: u32,
     /// The keyword prefilter (off only to prove, in tests, that it never changes findings).
@@ -82,6 +84,7 @@ impl Default for Options {
         Options {
             threads: 0,
             max_file_bytes: DEFAULT_MAX_FILE_BYTES,
+            file_time_limit: budget::FILE_TIME_LIMIT,
             assumed_target_sdk: DEFAULT_ASSUMED_TARGET_SDK,
             prefilter: true,
             require_suppression_reason: false,
@@ -364,7 +367,7 @@ impl Engine {
         active: &ActiveRules,
         cx: &RuleContext<'_>,
     ) -> anyhow::Result<FileOutcome> {
-        self.analyze_reusing(lang, source, active, cx, None)
+        self.analyze_reusing(lang, source, active, cx, None, budget::FILE_TIME_LIMIT)
     }
 
     /// [`analyze`](Self::analyze), parsing incrementally from the file's previous tree when a
@@ -376,11 +379,23 @@ impl Engine {
         active: &ActiveRules,
         cx: &RuleContext<'_>,
         trees: Option<&TreeCache>,
+        time_limit: std::time::Duration,
     ) -> anyhow::Result<FileOutcome> {
         let (any_declarative, any_native, active_blocks) = (active.any_declarative, active.any_native, &active.blocks);
+        // Queries compile on first use (up to seconds in a debug build): not the file's time.
+        let (merged, specialized) = match (any_declarative, trees.is_some()) {
+            (false, _) => (None, None),
+            (true, false) => (self.combined_query(lang)?, None),
+            (true, true) => (None, self.specialized_query(lang, active_blocks)?),
+        };
+        let deadline = budget::Deadline::after(time_limit);
         let old = trees.and_then(|t| t.take(&source.path));
-        let Some(file) = ParsedFile::reparse(lang, source, old.as_ref()) else {
-            return Ok(FileOutcome::default());
+        let file = match ParsedFile::parse_within(lang, source, old.as_ref(), deadline) {
+            Ok(Some(file)) => file,
+            Ok(None) => return Ok(FileOutcome::default()),
+            Err(over) => {
+                return Ok(FileOutcome { skipped: Some(SkipReason::OverBudget(over)), ..FileOutcome::default() })
+            }
         };
         if let Some(trees) = trees {
             trees.put(&source.path, file.tree.clone());
@@ -394,6 +409,8 @@ impl Engine {
         }
         let mut findings: Vec<(usize, Finding)> = Vec::new();
 
+        // Rust rules unwind through `budget::checkpoint` when the deadline passes; the caller's
+        // `catch_unwind` turns that into a skipped file.
         let natives = |findings: &mut Vec<(usize, Finding)>| {
             if !any_native {
                 return;
@@ -402,7 +419,7 @@ impl Engine {
                 if let RuleImpl::Native(NativeRule { check: Some(check), .. }) = rule {
                     if active_blocks[i][0] {
                         let mut out = Vec::new();
-                        check(&file, cx, &mut out);
+                        budget::with_deadline(deadline, || check(&file, cx, &mut out));
                         findings.extend(out.into_iter().map(|f| (i, f)));
                     }
                 }
@@ -411,15 +428,16 @@ impl Engine {
         if trees.is_some() {
             // Editors: one file at a time, so the query (of just the blocks this file needs,
             // cached for its next change) runs beside the Rust rules on a second thread.
-            let specialized = if any_declarative { self.specialized_query(lang, active_blocks)? } else { None };
             let query_findings = || {
                 let mut out = Vec::new();
                 if let Some(combined) = &specialized {
-                    run_query(combined, &file, cx, active_blocks, self.registry, &mut out);
+                    budget::with_deadline(deadline, || {
+                        run_query(combined, &file, cx, active_blocks, self.registry, deadline, &mut out)
+                    })?;
                 }
-                out
+                Ok(out)
             };
-            let mut from_query = Vec::new();
+            let mut from_query = Ok(Vec::new());
             std::thread::scope(|scope| {
                 let query = std::thread::Builder::new()
                     .name("bglint-worker".into())
@@ -433,11 +451,21 @@ impl Engine {
                     Err(_) => query_findings(),
                 };
             });
-            findings.extend(from_query);
+            match from_query {
+                Ok(from_query) => findings.extend(from_query),
+                Err(over) => {
+                    outcome.skipped = Some(SkipReason::OverBudget(over));
+                    return Ok(outcome);
+                }
+            }
         } else {
-            if any_declarative {
-                if let Some(combined) = self.combined_query(lang)? {
-                    run_query(combined, &file, cx, active_blocks, self.registry, &mut findings);
+            if let Some(combined) = merged {
+                let ran = budget::with_deadline(deadline, || {
+                    run_query(combined, &file, cx, active_blocks, self.registry, deadline, &mut findings)
+                });
+                if let Err(over) = ran {
+                    outcome.skipped = Some(SkipReason::OverBudget(over));
+                    return Ok(outcome);
                 }
             }
             natives(&mut findings);
@@ -715,13 +743,15 @@ impl Engine {
             let cx = RuleContext { project: project.map(|i| &workspace.projects[i]) };
             // A defect in one rule must not end the run: the file is reported as skipped.
             let checked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                self.analyze_reusing(lang, &source, &active, &cx, options.trees.as_deref())
+                self.analyze_reusing(lang, &source, &active, &cx, options.trees.as_deref(), options.file_time_limit)
             }))
             .unwrap_or_else(|payload| {
-                Ok(FileOutcome {
-                    skipped: Some(SkipReason::InternalError(panic_message(&payload))),
-                    ..FileOutcome::default()
-                })
+                // A rule that ran out of time unwinds with the budget it exceeded.
+                let reason = match payload.downcast_ref::<budget::OverBudget>() {
+                    Some(over) => SkipReason::OverBudget(*over),
+                    None => SkipReason::InternalError(panic_message(&payload)),
+                };
+                Ok(FileOutcome { skipped: Some(reason), ..FileOutcome::default() })
             });
             match checked {
                 Ok(mut outcome) => record(&mut |r| {
@@ -907,6 +937,7 @@ fn finish(result: &mut RunResult) {
     result.skipped.sort_by(|a, b| a.0.cmp(&b.0));
     result.syntax_error_files.sort();
     result.summary.files_skipped = result.skipped.len();
+    result.summary.files_incomplete = result.incomplete_files();
     result.summary.files_with_syntax_errors = result.syntax_error_files.len();
     result.recount();
 }
@@ -958,17 +989,22 @@ fn registry_rule_id(rule: &'static RuleImpl) -> &'static str {
     rule.meta().id.as_str()
 }
 
+/// Runs the merged query over the file; `Err` when the deadline passed first (tree-sitter's
+/// matcher is quadratic in the width of a node, and hostile input makes nodes 300,000 wide).
 fn run_query<'t>(
     combined: &CombinedQuery,
     file: &'t ParsedFile<'_>,
     cx: &RuleContext<'_>,
     active_blocks: &[Vec<bool>],
     registry: &Registry,
+    deadline: budget::Deadline,
     findings: &mut Vec<(usize, Finding)>,
-) {
+) -> Result<(), budget::OverBudget> {
     let mut cursor = tree_sitter::QueryCursor::new();
     let names = combined.query.capture_names();
-    let mut matches = cursor.matches(&combined.query, file.root(), file.text().as_bytes());
+    let mut progress = |_: &tree_sitter::QueryCursorState| deadline.passed();
+    let options = tree_sitter::QueryCursorOptions::new().progress_callback(&mut progress);
+    let mut matches = cursor.matches_with_options(&combined.query, file.root(), file.text().as_bytes(), options);
     while let Some(m) = matches.next() {
         let (rule_index, block_index) = combined.owners[m.pattern_index];
         if !active_blocks[rule_index][block_index] {
@@ -985,6 +1021,10 @@ fn run_query<'t>(
             findings.push((rule_index, f));
         }
     }
+    if deadline.passed() {
+        return Err(deadline.exceeded(budget::Phase::Rules));
+    }
+    Ok(())
 }
 
 /// Convenience for tests and editors: analyse a text as if it were the file at `path`.

@@ -4,6 +4,7 @@
 //! Only this module talks to the tree-sitter crates directly, so a grammar or API upgrade
 //! (tree-sitter changed its API in each of 0.25, 0.26 and 0.27) touches one place.
 
+pub mod budget;
 pub mod consts;
 pub mod duration;
 pub mod lifecycle;
@@ -74,18 +75,68 @@ thread_local! {
     static PARSERS: RefCell<[Option<tree_sitter::Parser>; 4]> = const { RefCell::new([None, None, None, None]) };
 }
 
-/// Parses `text` with the language's grammar. `old` enables incremental reparsing.
+/// Parses `text` with the language's grammar. `old` enables incremental reparsing. `None` when
+/// tree-sitter gives up or the per-file budget ([`budget::FILE_TIME_LIMIT`]) runs out.
 pub fn parse(lang: Language, text: &str, old: Option<&Tree>) -> Option<Tree> {
+    parse_within(lang, text, old, budget::Deadline::per_file()).ok().flatten()
+}
+
+/// Parses `text`, cancelling at `deadline`: the grammar's error recovery can take minutes on
+/// hostile input (300,000 unclosed brackets), and one file must not stall a run or an editor.
+pub fn parse_within(
+    lang: Language,
+    text: &str,
+    old: Option<&Tree>,
+    deadline: budget::Deadline,
+) -> Result<Option<Tree>, budget::OverBudget> {
     PARSERS.with(|cell| {
         let mut parsers = cell.borrow_mut();
         let slot = &mut parsers[lang.index()];
         if slot.is_none() {
             let mut parser = tree_sitter::Parser::new();
-            parser.set_language(&lang.grammar()).ok()?;
+            if parser.set_language(&lang.grammar()).is_err() {
+                return Ok(None);
+            }
             *slot = Some(parser);
         }
-        slot.as_mut()?.parse(text, old)
+        let Some(parser) = slot.as_mut() else { return Ok(None) };
+        // The grammars end `//` comments at `\n` only: in a file with old Mac line endings a
+        // comment would swallow the rest of the file. A lone `\r` is parsed as `\n` (same
+        // length, so every span still points at the same bytes of the file).
+        let normalized = lone_carriage_returns_as_newlines(text);
+        let bytes = normalized.as_deref().unwrap_or(text.as_bytes());
+        let mut cancelled = false;
+        let mut progress = |_: &tree_sitter::ParseState| {
+            cancelled = deadline.passed();
+            cancelled
+        };
+        let options = tree_sitter::ParseOptions::new().progress_callback(&mut progress);
+        let tree = parser.parse_with_options(
+            &mut |offset: usize, _: Point| bytes.get(offset..).unwrap_or_default(),
+            old,
+            Some(options),
+        );
+        if cancelled {
+            // A cancelled parser would resume this parse on its next call.
+            parser.reset();
+            return Err(deadline.exceeded(budget::Phase::Parse));
+        }
+        Ok(tree)
     })
+}
+
+/// `text` with each `\r` not followed by `\n` replaced by `\n`, or `None` when it has none.
+fn lone_carriage_returns_as_newlines(text: &str) -> Option<Vec<u8>> {
+    let bytes = text.as_bytes();
+    let lone = |i: usize| bytes[i] == b'\r' && bytes.get(i + 1) != Some(&b'\n');
+    let first = (0..bytes.len()).find(|&i| lone(i))?;
+    let mut out = bytes.to_vec();
+    for (i, b) in out.iter_mut().enumerate().skip(first) {
+        if lone(i) {
+            *b = b'\n';
+        }
+    }
+    Some(out)
 }
 
 /// A parsed file: the one tree every rule reads.
@@ -118,8 +169,18 @@ impl<'s> ParsedFile<'s> {
     /// Parses `source` reusing `old`, the previous tree of this file already adjusted with
     /// `Tree::edit` for every change since: tree-sitter then re-reads only what changed.
     pub fn reparse(lang: Language, source: &'s SourceFile, old: Option<&Tree>) -> Option<ParsedFile<'s>> {
-        let tree = parse(lang, &source.text, old)?;
-        Some(ParsedFile { lang, source, tree, consts: std::sync::OnceLock::new(), facts: FileFacts::default() })
+        Self::parse_within(lang, source, old, budget::Deadline::per_file()).ok().flatten()
+    }
+
+    /// [`reparse`](Self::reparse) with an explicit deadline; `Err` when it ran out.
+    pub fn parse_within(
+        lang: Language,
+        source: &'s SourceFile,
+        old: Option<&Tree>,
+        deadline: budget::Deadline,
+    ) -> Result<Option<ParsedFile<'s>>, budget::OverBudget> {
+        let Some(tree) = parse_within(lang, &source.text, old, deadline)? else { return Ok(None) };
+        Ok(Some(ParsedFile { lang, source, tree, consts: std::sync::OnceLock::new(), facts: FileFacts::default() }))
     }
 
     pub fn text(&self) -> &'s str {

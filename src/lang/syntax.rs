@@ -547,6 +547,7 @@ pub fn descendants(root: Node<'_>) -> impl Iterator<Item = Node<'_>> {
         if done {
             return None;
         }
+        super::budget::checkpoint();
         let node = cursor.node();
         if cursor.goto_first_child() {
             return Some(node);

@@ -50,6 +50,7 @@ pub fn escape_bytes(bytes: &[u8]) -> String {
 
 pub mod checkstyle;
 pub(crate) mod fingerprint;
+mod frames;
 pub mod github;
 pub mod gitlab;
 pub mod junit;

@@ -1,23 +1,30 @@
-//! Line/column positions of spans for the line-oriented reporters, with the line index of the
-//! last file kept: diagnostics come grouped by file, and rebuilding the index for each one would
-//! rescan a large file once per finding.
+//! Line/column positions of spans for reporters, with one line index per file text: a
+//! reporter asks for positions of findings and of their related locations, which may
+//! alternate between files, and rebuilding an index per position would rescan a large file
+//! once per location (quadratic in findings × file size).
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::source::{LineCol, LineIndex, Span};
 
 #[derive(Default)]
 pub(crate) struct Positions {
-    last: Option<(Arc<str>, LineIndex)>,
+    /// Keyed by the address of the shared text: every diagnostic and label of a file shares
+    /// one `Arc<str>`; the `Arc` kept here keeps that address from being reused.
+    indexes: HashMap<usize, (Arc<str>, LineIndex)>,
 }
 
 impl Positions {
     /// 1-based start and end of `span` in `text` (columns count Unicode scalar values).
     pub(crate) fn of(&mut self, text: &Arc<str>, span: &Span) -> (LineCol, LineCol) {
-        if self.last.as_ref().is_none_or(|(t, _)| !Arc::ptr_eq(t, text)) {
-            self.last = Some((text.clone(), LineIndex::new(text)));
-        }
-        let index = &self.last.as_ref().expect("set above").1;
+        let index = self.index(text);
         (index.position(text, span.start), index.position(text, span.end))
+    }
+
+    /// The line index of `text`, built on first use.
+    pub(crate) fn index(&mut self, text: &Arc<str>) -> &LineIndex {
+        let key = Arc::as_ptr(text) as *const u8 as usize;
+        &self.indexes.entry(key).or_insert_with(|| (text.clone(), LineIndex::new(text))).1
     }
 }

@@ -277,7 +277,7 @@ pub fn render(result: &RunResult) -> String {
                 },
             },
             invocations: vec![Invocation {
-                execution_successful: result.internal_errors() == 0,
+                execution_successful: result.incomplete_files() == 0,
                 tool_execution_notifications: notifications,
             }],
             column_kind: "unicodeCodePoints",

@@ -1,24 +1,28 @@
 //! Human output: a code frame per finding (codespan-reporting), then one summary line.
 
 use codespan_reporting::diagnostic::{Diagnostic as CsDiagnostic, Label as CsLabel, Severity as CsSeverity};
-use codespan_reporting::files::SimpleFiles;
 use codespan_reporting::term::{self, termcolor::WriteColor};
 
+use std::collections::HashMap;
+
 use super::display_path;
+use super::frames::FrameFiles;
 use crate::diagnostics::RunResult;
 use crate::diagnostics::Severity;
 
 pub fn render(result: &RunResult, out: &mut dyn WriteColor) -> std::io::Result<()> {
     let config = term::Config::default();
-    let mut files = SimpleFiles::new();
-    let mut ids: Vec<(std::path::PathBuf, usize)> = Vec::new();
-    let mut file_id = |path: &std::path::Path, text: &str, files: &mut SimpleFiles<String, String>| {
-        if let Some((_, id)) = ids.iter().find(|(p, _)| p == path) {
-            return *id;
+    // Every span each file's frames will show, so long lines keep windows around them.
+    let mut offsets: HashMap<&std::path::Path, Vec<usize>> = HashMap::new();
+    for d in &result.diagnostics {
+        offsets.entry(&d.path).or_default().extend([d.span.start, d.span.end]);
+        for l in &d.labels {
+            offsets.entry(&l.path).or_default().extend([l.span.start, l.span.end]);
         }
-        let id = files.add(display_path(path), text.to_string());
-        ids.push((path.to_path_buf(), id));
-        id
+    }
+    let mut files = FrameFiles::default();
+    let file_id = |path: &std::path::Path, text: &std::sync::Arc<str>, files: &mut FrameFiles| {
+        files.add(path, display_path(path), text, offsets.get(path).map_or(&[][..], Vec::as_slice))
     };
     for d in &result.diagnostics {
         let id = file_id(&d.path, &d.text, &mut files);
@@ -27,11 +31,11 @@ pub fn render(result: &RunResult, out: &mut dyn WriteColor) -> std::io::Result<(
             Severity::Warning => CsSeverity::Warning,
             Severity::Info => CsSeverity::Note,
         };
-        let mut labels = vec![CsLabel::primary(id, d.span.clone())];
+        let mut labels = vec![CsLabel::primary(id, files.map(id, &d.span))];
         for l in &d.labels {
             // A label may point into another file (the Info.plist or manifest of a cross-file finding).
             let label_file = file_id(&l.path, &l.text, &mut files);
-            labels.push(CsLabel::secondary(label_file, l.span.clone()).with_message(l.message.clone()));
+            labels.push(CsLabel::secondary(label_file, files.map(label_file, &l.span)).with_message(l.message.clone()));
         }
         let diag = CsDiagnostic::new(severity)
             .with_code(d.rule)
@@ -82,6 +86,9 @@ pub fn summary_line(result: &RunResult) -> String {
     if s.files_skipped > 0 {
         line.push_str(&format!(", {} skipped", plural(s.files_skipped, "file")));
     }
+    if s.files_incomplete > 0 {
+        line.push_str(&format!(", analysis incomplete ({} not analysed)", plural(s.files_incomplete, "file")));
+    }
     if s.files_with_syntax_errors > 0 {
         line.push_str(&format!(", {} partly unreadable", plural(s.files_with_syntax_errors, "file")));
     }
@@ -104,7 +111,7 @@ pub fn render_problem(
     message: &str,
     out: &mut dyn WriteColor,
 ) -> std::io::Result<()> {
-    let mut files = SimpleFiles::new();
+    let mut files = codespan_reporting::files::SimpleFiles::new();
     let id = files.add(display_path(path), text.to_string());
     let mut diag = CsDiagnostic::error().with_message(format!("{}: {message}", display_path(path)));
     if let Some(span) = span.filter(|s| s.end <= text.len()) {

@@ -36,6 +36,8 @@ pub enum SkipReason {
     TooDeep {
         limit: usize,
     },
+    /// Parsing or the rules took longer than the per-file budget: generated or hostile input.
+    OverBudget(crate::lang::budget::OverBudget),
     /// A defect in bglint: a rule failed on this file. The run goes on without it.
     InternalError(String),
     /// Named on the command line, but not a file bglint reads: source in a language it does not
@@ -43,6 +45,15 @@ pub enum SkipReason {
     NotRead {
         language: Option<&'static str>,
     },
+}
+
+impl SkipReason {
+    /// Whether the file is code bglint should have analysed but could not, within its bounds
+    /// or through a defect of its own: the run is then incomplete (exit code 2). Files that are
+    /// not source text (binary, not UTF-8, over `--max-file-size`, unreadable) are only noted.
+    pub fn leaves_run_incomplete(&self) -> bool {
+        matches!(self, SkipReason::TooDeep { .. } | SkipReason::OverBudget(_) | SkipReason::InternalError(_))
+    }
 }
 
 impl std::fmt::Display for SkipReason {
@@ -59,6 +70,7 @@ impl std::fmt::Display for SkipReason {
             SkipReason::TooDeep { limit } => {
                 write!(f, "nests more than {limit} levels deep (real source stays under 150); not analysed")
             }
+            SkipReason::OverBudget(over) => write!(f, "not analysed: {over} (generated or hostile input?)"),
             SkipReason::InternalError(message) => {
                 write!(f, "hit an internal error in bglint, please report it: {message}")
             }
@@ -107,17 +119,33 @@ pub struct LineCol {
     pub column: usize,
 }
 
-/// Start offsets of every line, for converting byte offsets to positions.
+/// Start offsets of every line, for converting byte offsets to positions. `\n`, `\r\n` and a
+/// lone `\r` (old Mac files) each end a line, as in editors.
 #[derive(Debug, Clone)]
 pub struct LineIndex {
     starts: Vec<usize>,
+    /// Per line, whether it holds only ASCII: its columns are then byte differences, so a
+    /// position on a 4 MB minified line costs O(1), not a count of the characters before it.
+    ascii: Vec<bool>,
 }
 
 impl LineIndex {
     pub fn new(text: &str) -> Self {
+        let bytes = text.as_bytes();
         let mut starts = vec![0];
-        starts.extend(memchr_newlines(text));
-        LineIndex { starts }
+        let mut ascii = Vec::new();
+        let mut line_ascii = true;
+        for (i, &b) in bytes.iter().enumerate() {
+            let ends_line = b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n'));
+            line_ascii &= b.is_ascii();
+            if ends_line {
+                starts.push(i + 1);
+                ascii.push(line_ascii);
+                line_ascii = true;
+            }
+        }
+        ascii.push(line_ascii);
+        LineIndex { starts, ascii }
     }
 
     /// The 0-based line holding `offset`.
@@ -128,6 +156,22 @@ impl LineIndex {
         }
     }
 
+    /// The byte range of 0-based `line`, without its line break.
+    pub fn line_range(&self, text: &str, line: usize) -> Span {
+        let start = self.starts.get(line).copied().unwrap_or(text.len()).min(text.len());
+        let mut end = self.starts.get(line + 1).copied().unwrap_or(text.len()).min(text.len());
+        let bytes = text.as_bytes();
+        while end > start && matches!(bytes[end - 1], b'\n' | b'\r') {
+            end -= 1;
+        }
+        start..end
+    }
+
+    /// How many lines the text has (a final line break starts an empty last line).
+    pub fn line_count(&self) -> usize {
+        self.starts.len()
+    }
+
     pub fn position(&self, text: &str, offset: usize) -> LineCol {
         let offset = floor_char_boundary(text, offset.min(text.len()));
         let line = self.line_of(offset);
@@ -136,13 +180,13 @@ impl LineIndex {
         if line == 0 && text.starts_with('\u{feff}') && offset >= 3 {
             start = 3;
         }
-        let column = text[start..offset].chars().count() + 1;
+        let column = if self.ascii.get(line).copied().unwrap_or(false) {
+            offset - start + 1
+        } else {
+            text[start..offset].chars().count() + 1
+        };
         LineCol { line: line + 1, column }
     }
-}
-
-fn memchr_newlines(text: &str) -> impl Iterator<Item = usize> + '_ {
-    text.bytes().enumerate().filter(|&(_, b)| b == b'\n').map(|(i, _)| i + 1)
 }
 
 fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
@@ -173,6 +217,31 @@ mod tests {
         let idx = LineIndex::new(text);
         assert_eq!(idx.position(text, text.find('x').unwrap()), LineCol { line: 1, column: 5 });
         assert_eq!(idx.position(text, text.find('y').unwrap()), LineCol { line: 2, column: 5 });
+    }
+
+    #[test]
+    fn lone_carriage_returns_end_lines_too() {
+        let text = "a\rbb\r\ncc\nd\r\ré";
+        let idx = LineIndex::new(text);
+        let at = |needle: &str| idx.position(text, text.find(needle).unwrap());
+        assert_eq!(at("bb"), LineCol { line: 2, column: 1 });
+        assert_eq!(at("cc"), LineCol { line: 3, column: 1 });
+        assert_eq!(at("d"), LineCol { line: 4, column: 1 });
+        assert_eq!(at("é"), LineCol { line: 6, column: 1 });
+        assert_eq!(idx.position(text, text.len()), LineCol { line: 6, column: 2 });
+        assert_eq!(&text[idx.line_range(text, 1)], "bb");
+        assert_eq!(idx.line_count(), 6);
+    }
+
+    #[test]
+    fn columns_on_ascii_and_non_ascii_lines_agree_with_character_counts() {
+        let text = "x = 1\n// ü ü\nlet y = \"é\" + z\n";
+        let idx = LineIndex::new(text);
+        for (offset, _) in text.char_indices() {
+            let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+            let expected = text[line_start..offset].chars().count() + 1;
+            assert_eq!(idx.position(text, offset).column, expected, "at {offset}");
+        }
     }
 
     #[test]
